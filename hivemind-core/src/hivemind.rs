@@ -1,0 +1,409 @@
+//! The [`Hivemind`] facade: one clonable handle over a store and a configuration.
+
+use crate::capture::{sanitize_event, Capture};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::model::{
+    Agent, Correction, CorrectionFilter, CorrectionKind, Event, EventKind, SessionId, Skill,
+    Target, WorkspaceId,
+};
+use crate::store::{SqliteStore, Store};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// An explicit correction recorded through the API.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectionInput {
+    /// The session it belongs to.
+    pub session: Option<SessionId>,
+    /// What the agent produced.
+    pub produced: String,
+    /// What the user accepted instead.
+    pub accepted: Option<String>,
+    /// Why, in the user's words.
+    pub reason: Option<String>,
+    /// What was corrected (default: the response).
+    pub target: Option<Target>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    config: Config,
+    workspace: WorkspaceId,
+    buffer: Mutex<Vec<Event>>,
+    closed: AtomicBool,
+    project: Option<PathBuf>,
+}
+
+/// The handle embedders use: capture events, record and list corrections, mine skills,
+/// get the context to inject. Cheap to clone (an `Arc`); safe to share between threads.
+///
+/// Events are buffered and written in batches of `config.batch_size`; [`flush`] makes
+/// them durable and dropping the last handle flushes too.
+///
+/// [`flush`]: Hivemind::flush
+#[derive(Debug, Clone)]
+pub struct Hivemind {
+    inner: Arc<Inner>,
+}
+
+impl Hivemind {
+    /// Opens the SQLite store under `config.home`. The default workspace is
+    /// `config.workspace`, else derived from the current directory.
+    pub fn open(config: Config) -> Result<Self> {
+        let store = SqliteStore::open(config.db_path())?;
+        let project = std::env::current_dir().ok();
+        let workspace = match &project {
+            Some(p) => config.workspace_for(p),
+            None => config
+                .workspace
+                .clone()
+                .unwrap_or_else(|| WorkspaceId::trusted("default")),
+        };
+        Ok(Self::with_store(
+            config,
+            Arc::new(store),
+            workspace,
+            project,
+        ))
+    }
+
+    /// Wraps an existing store (e.g. [`crate::InMemoryStore`] in tests).
+    pub fn with_store(
+        config: Config,
+        store: Arc<dyn Store>,
+        workspace: WorkspaceId,
+        project: Option<PathBuf>,
+    ) -> Self {
+        Hivemind {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                workspace,
+                buffer: Mutex::new(Vec::new()),
+                closed: AtomicBool::new(false),
+                project,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The default workspace of this handle.
+    pub fn workspace(&self) -> &WorkspaceId {
+        &self.inner.workspace
+    }
+
+    /// The project folder skills are written into (`<project>/.claude/skills`).
+    pub fn project(&self) -> Option<&std::path::Path> {
+        self.inner.project.as_deref()
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// A new event in this handle's workspace.
+    pub fn event(&self, session: SessionId, agent: Agent, kind: EventKind) -> Event {
+        Event::new(self.inner.workspace.clone(), session, agent, kind)
+    }
+
+    /// Buffers several events (one lock); writes a batch when the buffer is full.
+    pub fn capture_many(&self, events: impl IntoIterator<Item = Event>) -> Result<usize> {
+        self.check_open()?;
+        let max = self.inner.config.max_tool_output_bytes;
+        let mut n = 0;
+        let full = {
+            let mut buf = self
+                .inner
+                .buffer
+                .lock()
+                .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
+            for mut e in events {
+                sanitize_event(&mut e, max);
+                buf.push(e);
+                n += 1;
+            }
+            buf.len() >= self.inner.config.batch_size
+        };
+        if full {
+            self.flush()?;
+        }
+        Ok(n)
+    }
+
+    /// Records an explicit correction (kind `explicit`, confidence 1).
+    pub fn record_correction(&self, input: CorrectionInput) -> Result<Correction> {
+        self.check_open()?;
+        let session = input.session.unwrap_or_else(|| SessionId::trusted("api"));
+        let redact = |s: String| crate::redact::redact(&s).into_owned();
+        let mut c = Correction::new(
+            self.inner.workspace.clone(),
+            session,
+            CorrectionKind::Explicit,
+            input.target.unwrap_or(Target::Response),
+            redact(input.produced),
+            input.accepted.map(redact),
+            input.reason.map(redact),
+            1.0,
+        )?;
+        c.diff = match &c.accepted {
+            Some(a) => crate::model::Diff::between(&c.produced, a),
+            None => c.diff,
+        };
+        self.inner.store.insert_correction(&c)?;
+        Ok(c)
+    }
+
+    /// Corrections of this handle's workspace.
+    pub fn corrections(&self, filter: &CorrectionFilter) -> Result<Vec<Correction>> {
+        self.check_open()?;
+        self.inner.store.corrections(&self.inner.workspace, filter)
+    }
+
+    /// Skills of this handle's workspace (latest versions).
+    pub fn skills(&self) -> Result<Vec<Skill>> {
+        self.check_open()?;
+        self.inner.store.skills(&self.inner.workspace)
+    }
+
+    /// Flushes and closes the handle; later calls fail with [`Error::Closed`]. Closing
+    /// twice is fine.
+    pub fn close(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.flush()?;
+        self.inner.closed.store(true, Ordering::Release);
+        Ok(())
+    }
+}
+
+impl Capture for Hivemind {
+    /// Redacts, truncates and buffers one event; writes a batch when the buffer is full.
+    fn capture(&self, mut event: Event) -> Result<()> {
+        self.check_open()?;
+        sanitize_event(&mut event, self.inner.config.max_tool_output_bytes);
+        let full = {
+            let mut buf = self
+                .inner
+                .buffer
+                .lock()
+                .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
+            buf.push(event);
+            buf.len() >= self.inner.config.batch_size
+        };
+        if full {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes buffered events in one transaction. On failure the events stay buffered.
+    fn flush(&self) -> Result<usize> {
+        let mut buf = self
+            .inner
+            .buffer
+            .lock()
+            .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.inner.store.append_events(&buf)?;
+        let n = buf.len();
+        buf.clear();
+        Ok(n)
+    }
+}
+
+impl Hivemind {
+    /// Buffers one event (see [`Capture::capture`]).
+    pub fn capture(&self, event: Event) -> Result<()> {
+        Capture::capture(self, event)
+    }
+
+    /// Writes buffered events (see [`Capture::flush`]).
+    pub fn flush(&self) -> Result<usize> {
+        Capture::flush(self)
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(buf) = self.buffer.get_mut() {
+            if !buf.is_empty() {
+                if let Err(e) = self.store.append_events(buf) {
+                    tracing::error!("lost {} buffered events on drop: {e}", buf.len());
+                }
+            }
+        }
+    }
+}
+
+impl Hivemind {
+    /// The skillifier the configuration asks for: the local miner, or the LLM one when
+    /// a model is configured and `no_llm` is off.
+    pub fn skillifier(&self) -> Box<dyn crate::skillify::Skillifier> {
+        match (&self.inner.config.llm, self.inner.config.no_llm) {
+            (Some(llm), false) => Box::new(crate::skillify::LlmSkillifier::new(llm.clone())),
+            _ => Box::new(crate::skillify::LocalSkillifier),
+        }
+    }
+
+    /// Where skills are written: `~/.claude/skills` for the global scope, else
+    /// `<project>/.claude/skills`; `None` without a project.
+    pub fn skills_dir(&self) -> Option<PathBuf> {
+        if self.inner.config.skills_scope == "global" {
+            return std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".claude").join("skills"));
+        }
+        self.inner
+            .project
+            .as_ref()
+            .map(|p| p.join(".claude").join("skills"))
+    }
+
+    /// Mines this workspace's corrections into skills now, stores them and writes their
+    /// SKILL.md files. Guarded by a lock file so concurrent runs (a hook's background run
+    /// and `hivemind skillify run`) take turns. Idempotent.
+    pub async fn skillify(&self) -> Result<crate::skillify::SkillifyReport> {
+        self.check_open()?;
+        self.flush()?;
+        let home = &self.inner.config.home;
+        std::fs::create_dir_all(home).map_err(|e| Error::io(home, e))?;
+        let lock_path = home.join("skillify.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let opts = crate::skillify::SkillifyOptions {
+            min_support: self.inner.config.min_support.max(1),
+            ..Default::default()
+        };
+        let skillifier = self.skillifier();
+        let report = crate::skillify::mine(
+            self.inner.store.as_ref(),
+            &self.inner.workspace,
+            skillifier.as_ref(),
+            &opts,
+        )
+        .await;
+        let report = match report {
+            Ok(r) => r,
+            Err(e) if !matches!(e, Error::Storage(_)) && self.inner.config.llm.is_some() => {
+                tracing::warn!("skillifier failed ({e}); falling back to the local miner");
+                crate::skillify::mine(
+                    self.inner.store.as_ref(),
+                    &self.inner.workspace,
+                    &crate::skillify::LocalSkillifier,
+                    &opts,
+                )
+                .await?
+            }
+            Err(e) => return Err(e),
+        };
+        self.write_skill_files()?;
+        drop(lock);
+        Ok(report)
+    }
+
+    /// [`skillify`](Self::skillify) for callers without an async runtime.
+    pub fn skillify_blocking(&self) -> Result<crate::skillify::SkillifyReport> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Storage(format!("cannot start a runtime: {e}")))?;
+        rt.block_on(self.skillify())
+    }
+
+    /// Writes every skill of the workspace to the skills folder (only files that are
+    /// ours and changed). Returns what happened per file.
+    pub fn write_skill_files(&self) -> Result<Vec<crate::skills::install::WriteOutcome>> {
+        let Some(root) = self.skills_dir() else {
+            return Ok(Vec::new());
+        };
+        let agents =
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".agents").join("skills"));
+        let mut writer =
+            crate::skills::install::SkillWriter::new(root, &self.inner.config.home, agents)?;
+        let mut out = Vec::new();
+        for s in self.inner.store.skills(&self.inner.workspace)? {
+            match writer.write(&s) {
+                Ok(o) => out.push(o),
+                Err(e) => tracing::warn!("cannot write skill {}: {e}", s.name),
+            }
+        }
+        writer.save()?;
+        Ok(out)
+    }
+
+    /// The context to put before the agent acts, for frameworks that build their own
+    /// prompts: the skills relevant to `prompt`, and on the session's first call the
+    /// most important ones, within `budget_tokens`. Skills already given to this
+    /// session are not repeated.
+    pub fn context_for(
+        &self,
+        session: &SessionId,
+        prompt: &str,
+        budget_tokens: usize,
+    ) -> Result<crate::skills::select::Selection> {
+        self.check_open()?;
+        use crate::skills::select;
+        let ws = &self.inner.workspace;
+        let key = format!("session:{session}");
+        let mut state: crate::hook::SessionState = self
+            .inner
+            .store
+            .get_state(ws, &key)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let first = state.injected.is_empty();
+        let mut sel = select::for_prompt(
+            self.inner.store.as_ref(),
+            ws,
+            prompt,
+            &[],
+            budget_tokens,
+            &state.injected,
+        )?;
+        if first {
+            let used = select::estimate_tokens(&sel.text);
+            let mut already = state.injected.clone();
+            already.extend(sel.full.iter().cloned());
+            let room = select::MAX_CONTEXT_CHARS.saturating_sub(sel.text.chars().count() + 2) / 4;
+            let start_budget = budget_tokens.saturating_sub(used + 1).min(room);
+            let start =
+                select::session_start(self.inner.store.as_ref(), ws, start_budget, &already)?;
+            if !start.text.is_empty() {
+                sel.text = if sel.text.is_empty() {
+                    start.text
+                } else {
+                    format!("{}\n\n{}", sel.text, start.text)
+                };
+                sel.full.extend(start.full);
+                sel.indexed.extend(start.indexed);
+            }
+        }
+        state.injected.extend(sel.full.iter().cloned());
+        self.inner
+            .store
+            .set_state(ws, &key, &serde_json::to_string(&state)?)?;
+        Ok(sel)
+    }
+}

@@ -1,0 +1,753 @@
+//! Hook processing: one hook call of a host agent, from payload to stored events,
+//! detected corrections and the context to inject.
+//!
+//! Everything a hook remembers between calls of a session (files the agent wrote, how
+//! far the transcript was read, what was already injected, the last prompt) lives in one
+//! [`SessionState`] row of the store's key/value state: one read and one write per call.
+
+use crate::config::Config;
+use crate::detect::{self, followup, modified, rejection, user_edit::FileTracker};
+use crate::error::{Error, Result};
+use crate::ingest::claude_transcript::ClaudeTranscriptReader;
+use crate::ingest::hook::{HookEvent, HookInput};
+use crate::ingest::IngestItem;
+use crate::model::{
+    Agent, Correction, CorrectionId, CorrectionKind, Event, EventKind, SessionId, Target,
+    WorkspaceId,
+};
+use crate::skills::select::{self, Selection};
+use crate::store::Store;
+use serde::{Deserialize, Serialize};
+use std::io::{BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Per-session memory of the hook, kept in the store's state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SessionState {
+    /// Files the agent wrote.
+    #[serde(default)]
+    pub files: FileTracker,
+    /// Bytes of the transcript already read.
+    #[serde(default)]
+    pub transcript_offset: u64,
+    /// Skills already injected in this session.
+    #[serde(default)]
+    pub injected: Vec<String>,
+    /// `seq` of the last prompt event.
+    #[serde(default)]
+    pub last_prompt_seq: u64,
+    /// A follow-up correction waiting for what the agent does next.
+    #[serde(default)]
+    pub pending_followup: Option<CorrectionId>,
+    /// A silent rejection waiting for the next prompt as its reason.
+    #[serde(default)]
+    pub pending_rejections: Vec<CorrectionId>,
+    /// Stop events seen.
+    #[serde(default)]
+    pub turns: u32,
+}
+
+/// What a hook call asks the host to do.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HookOutcome {
+    /// Context to inject, when there is any.
+    pub context: Option<String>,
+    /// Corrections detected by this call.
+    pub corrections: usize,
+    /// The caller should start background mining now.
+    pub start_skillify: bool,
+}
+
+/// Processes hook calls against a store.
+#[derive(Debug)]
+pub struct HookProcessor<'a> {
+    store: &'a dyn Store,
+    config: &'a Config,
+    lexicon: followup::CueLexicon,
+    weights: followup::FollowupWeights,
+}
+
+fn state_key(session: &SessionId) -> String {
+    format!("session:{session}")
+}
+
+impl<'a> HookProcessor<'a> {
+    /// A processor over `store` with `config`.
+    pub fn new(store: &'a dyn Store, config: &'a Config) -> Self {
+        HookProcessor {
+            store,
+            config,
+            lexicon: followup::CueLexicon::english(),
+            weights: followup::FollowupWeights::default(),
+        }
+    }
+
+    /// The workspace a hook call belongs to.
+    pub fn workspace_of(&self, input: &HookInput) -> WorkspaceId {
+        let cwd = input
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        self.config.workspace_for(&cwd)
+    }
+
+    /// Handles one hook call.
+    pub fn handle(&self, input: &HookInput) -> Result<HookOutcome> {
+        let ws = self.workspace_of(input);
+        let session = SessionId::new(input.session_id.clone())?;
+        let key = state_key(&session);
+        let mut state: SessionState = match self.store.get_state(&ws, &key)? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
+                tracing::warn!("session state of {session} unreadable ({e}); starting afresh");
+                SessionState::default()
+            }),
+            None => SessionState::default(),
+        };
+        let cx = Cx {
+            ws: &ws,
+            session: &session,
+            agent: &input.agent,
+            project: input.cwd.as_deref(),
+        };
+        let mut out = HookOutcome::default();
+        match &input.event {
+            HookEvent::SessionStart { source } => {
+                self.append(
+                    &cx,
+                    EventKind::SessionStart {
+                        source: source.clone(),
+                        cwd: input.cwd.as_ref().map(|p| p.display().to_string()),
+                    },
+                )?;
+                let sel = select::session_start(
+                    self.store,
+                    &ws,
+                    self.budget(&input.agent),
+                    &state.injected,
+                )?;
+                out.context = self.take(sel, &mut state);
+            }
+            HookEvent::PromptSubmit { prompt } => {
+                out.corrections += self.check_user_edits(&cx, &mut state, Some(prompt))?;
+                let window =
+                    self.store
+                        .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
+                out.corrections += self.on_prompt(&cx, &mut state, prompt, &window)?;
+                self.append(
+                    &cx,
+                    EventKind::Prompt {
+                        text: prompt.clone(),
+                    },
+                )?;
+                state.last_prompt_seq = self
+                    .store
+                    .last_events(&ws, &session, 1)?
+                    .first()
+                    .map_or(0, |e| e.seq);
+                let touched = touched_terms(&window);
+                let sel = select::for_prompt(
+                    self.store,
+                    &ws,
+                    prompt,
+                    &touched,
+                    self.budget(&input.agent),
+                    &state.injected,
+                )?;
+                out.context = self.take(sel, &mut state);
+            }
+            HookEvent::PreToolUse {
+                tool,
+                input: ti,
+                call_id,
+            } => {
+                self.append(
+                    &cx,
+                    EventKind::ToolCall {
+                        tool: tool.clone(),
+                        call_id: call_id.clone(),
+                        input: ti.clone(),
+                    },
+                )?;
+            }
+            HookEvent::PostToolUse {
+                tool,
+                input: ti,
+                response,
+                call_id,
+            } => {
+                if input.agent != Agent::ClaudeCode
+                    || !self.has_call(&cx, &state, call_id.as_deref())?
+                {
+                    // Hosts without PreToolUse (Cursor, Codex without it) still get the call.
+                    self.append(
+                        &cx,
+                        EventKind::ToolCall {
+                            tool: tool.clone(),
+                            call_id: call_id.clone(),
+                            input: ti.clone(),
+                        },
+                    )?;
+                }
+                self.append(
+                    &cx,
+                    EventKind::ToolResult {
+                        tool: tool.clone(),
+                        call_id: call_id.clone(),
+                        output: response.clone(),
+                        is_error: false,
+                    },
+                )?;
+                if let Some((path, produced, accepted)) =
+                    modified::modified_proposal(tool, ti, response)
+                {
+                    let target = Target::File(detect::relative_to(&path, cx.project));
+                    let c = Correction::new(
+                        ws.clone(),
+                        session.clone(),
+                        CorrectionKind::Modified,
+                        target,
+                        produced,
+                        Some(accepted),
+                        None,
+                        0.95,
+                    )?;
+                    self.store.insert_correction(&c)?;
+                    out.corrections += 1;
+                }
+                match detect::written_file(tool, ti) {
+                    Some(path) => state.files.record(&abs(&path, cx.project)),
+                    None => state.files.refresh_all(),
+                }
+            }
+            HookEvent::AgentFileEdit { path, .. } => {
+                self.append(
+                    &cx,
+                    EventKind::ToolCall {
+                        tool: "Edit".into(),
+                        call_id: None,
+                        input: serde_json::json!({"file_path": path}),
+                    },
+                )?;
+                state.files.record(&abs(path, cx.project));
+            }
+            HookEvent::AgentResponse { text } => {
+                self.append(&cx, EventKind::Response { text: text.clone() })?;
+            }
+            HookEvent::Stop { last_message } => {
+                out.corrections +=
+                    self.read_transcript(&cx, &mut state, input.transcript_path.as_deref())?;
+                if let Some(text) = last_message.as_ref().filter(|t| !t.trim().is_empty()) {
+                    self.append(&cx, EventKind::Response { text: text.clone() })?;
+                }
+                self.settle_followup(&cx, &mut state)?;
+                out.corrections += self.check_user_edits(&cx, &mut state, None)?;
+                state.turns += 1;
+                let n = self.config.skillify_every_n_turns;
+                out.start_skillify = n > 0 && state.turns % n == 0;
+            }
+            HookEvent::SubagentStop => {}
+            HookEvent::SessionEnd { reason } => {
+                out.corrections +=
+                    self.read_transcript(&cx, &mut state, input.transcript_path.as_deref())?;
+                self.settle_followup(&cx, &mut state)?;
+                out.corrections += self.check_user_edits(&cx, &mut state, None)?;
+                self.append(
+                    &cx,
+                    EventKind::SessionEnd {
+                        reason: reason.clone(),
+                    },
+                )?;
+                out.start_skillify = true;
+            }
+            HookEvent::Other(_) => {}
+        }
+        self.store
+            .set_state(&ws, &key, &serde_json::to_string(&state)?)?;
+        Ok(out)
+    }
+
+    fn budget(&self, agent: &Agent) -> usize {
+        // Codex shows hook context to the user and truncates above ~2,500 tokens.
+        match agent {
+            Agent::Codex => self.config.budget_tokens.min(600),
+            _ => self.config.budget_tokens,
+        }
+    }
+
+    fn take(&self, sel: Selection, state: &mut SessionState) -> Option<String> {
+        if sel.text.is_empty() {
+            return None;
+        }
+        for name in sel.full {
+            if !state.injected.contains(&name) {
+                state.injected.push(name);
+            }
+        }
+        Some(sel.text)
+    }
+
+    fn append(&self, cx: &Cx<'_>, kind: EventKind) -> Result<()> {
+        let mut e = Event::new(cx.ws.clone(), cx.session.clone(), cx.agent.clone(), kind);
+        crate::capture::sanitize_event(&mut e, self.config.max_tool_output_bytes);
+        self.store.append_events(std::slice::from_ref(&e))?;
+        Ok(())
+    }
+
+    fn has_call(&self, cx: &Cx<'_>, state: &SessionState, call_id: Option<&str>) -> Result<bool> {
+        let Some(id) = call_id else { return Ok(false) };
+        let recent =
+            self.store
+                .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(500))?;
+        Ok(recent
+            .iter()
+            .rev()
+            .any(|e| matches!(&e.kind, EventKind::ToolCall { call_id: Some(c), .. } if c == id)))
+    }
+
+    fn on_prompt(
+        &self,
+        cx: &Cx<'_>,
+        state: &mut SessionState,
+        prompt: &str,
+        window: &[Event],
+    ) -> Result<usize> {
+        // A silent rejection takes this prompt as its reason; it is not a follow-up too.
+        if !state.pending_rejections.is_empty() {
+            let ids = std::mem::take(&mut state.pending_rejections);
+            let all = self.store.corrections(
+                cx.ws,
+                &crate::model::CorrectionFilter {
+                    session: Some(cx.session.clone()),
+                    ..Default::default()
+                },
+            )?;
+            for mut c in all.into_iter().filter(|c| ids.contains(&c.id)) {
+                c.reason = Some(crate::redact::redact(prompt).into_owned());
+                self.store.update_correction(&c)?;
+            }
+            return Ok(0);
+        }
+        let Some((target, tool_text, source)) = detect::last_agent_output(window) else {
+            return Ok(0);
+        };
+        let agent_all = detect::agent_text(window);
+        let score = followup::classify(prompt, &agent_all, &self.lexicon, &self.weights);
+        if !score.is_correction {
+            return Ok(0);
+        }
+        let (target, produced) = match target {
+            Target::File(p) => {
+                let absolute = abs(&p, cx.project);
+                let content = state
+                    .files
+                    .content(&absolute)
+                    .map(str::to_string)
+                    .unwrap_or(tool_text);
+                (Target::File(detect::relative_to(&p, cx.project)), content)
+            }
+            t => (t, tool_text),
+        };
+        let confidence = (0.5 + score.score / 10.0).clamp(0.5, 0.99);
+        let mut c = Correction::new(
+            cx.ws.clone(),
+            cx.session.clone(),
+            CorrectionKind::Followup,
+            target,
+            produced,
+            None,
+            Some(crate::redact::redact(prompt).into_owned()),
+            confidence,
+        )?;
+        c.source_events.push(source.id.clone());
+        self.store.insert_correction(&c)?;
+        state.pending_followup = Some(c.id.clone());
+        Ok(1)
+    }
+
+    /// After the agent's turn that followed a corrective prompt: what the agent did is
+    /// what the user accepted (the next prompt may still object, creating a new one).
+    fn settle_followup(&self, cx: &Cx<'_>, state: &mut SessionState) -> Result<()> {
+        let Some(id) = state.pending_followup.take() else {
+            return Ok(());
+        };
+        let all = self.store.corrections(
+            cx.ws,
+            &crate::model::CorrectionFilter {
+                session: Some(cx.session.clone()),
+                ..Default::default()
+            },
+        )?;
+        let Some(mut c) = all.into_iter().find(|c| c.id == id) else {
+            return Ok(());
+        };
+        let window =
+            self.store
+                .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(500))?;
+        let accepted = match &c.target {
+            Target::File(p) => {
+                let absolute = abs(p, cx.project);
+                state.files.refresh_all();
+                state
+                    .files
+                    .content(&absolute)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        window.iter().rev().find_map(|e| match &e.kind {
+                            EventKind::ToolCall { tool, input, .. }
+                                if detect::written_file(tool, input)
+                                    .is_some_and(|f| detect::relative_to(&f, cx.project) == *p) =>
+                            {
+                                Some(detect::tool_output_text(tool, input))
+                            }
+                            _ => None,
+                        })
+                    })
+            }
+            Target::Tool(t) => window.iter().find_map(|e| match &e.kind {
+                EventKind::ToolCall { tool, input, .. } if tool == t => {
+                    Some(detect::tool_output_text(tool, input))
+                }
+                _ => None,
+            }),
+            Target::Response => window.iter().rev().find_map(|e| match &e.kind {
+                EventKind::Response { text } => Some(text.clone()),
+                _ => None,
+            }),
+        };
+        if let Some(a) = accepted.filter(|a| *a != c.produced) {
+            c.set_accepted(crate::redact::redact(&a).into_owned());
+            self.store.update_correction(&c)?;
+        }
+        Ok(())
+    }
+
+    fn check_user_edits(
+        &self,
+        cx: &Cx<'_>,
+        state: &mut SessionState,
+        prompt: Option<&str>,
+    ) -> Result<usize> {
+        if state.files.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        for edit in state.files.check() {
+            let (Some(before), Some(after)) = (edit.before, edit.after) else {
+                tracing::debug!("user edited {} (binary or large): hash only", edit.path);
+                continue;
+            };
+            let diff = crate::model::Diff::between(&before, &after);
+            let reason = prompt
+                .filter(|p| talks_about(p, &diff, &self.lexicon))
+                .map(|p| crate::redact::redact(p).into_owned());
+            let target = Target::File(detect::relative_to(&edit.path, cx.project));
+            let c = Correction::new(
+                cx.ws.clone(),
+                cx.session.clone(),
+                CorrectionKind::UserEdit,
+                target,
+                crate::redact::redact(&before).into_owned(),
+                Some(crate::redact::redact(&after).into_owned()),
+                reason,
+                0.9,
+            )?;
+            self.store.insert_correction(&c)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Reads the Claude Code transcript from where the last call stopped, for what hooks
+    /// do not carry: rejections (and their feedback), interrupts, `edited_text_file`.
+    fn read_transcript(
+        &self,
+        cx: &Cx<'_>,
+        state: &mut SessionState,
+        path: Option<&Path>,
+    ) -> Result<usize> {
+        let Some(path) = path else { return Ok(0) };
+        if *cx.agent != Agent::ClaudeCode {
+            return Ok(0);
+        }
+        let Ok(mut file) = std::fs::File::open(path) else {
+            tracing::debug!("transcript {} not readable", path.display());
+            return Ok(0);
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < state.transcript_offset {
+            state.transcript_offset = 0; // rewritten (compaction): start over, ids dedupe
+        }
+        if file.seek(SeekFrom::Start(state.transcript_offset)).is_err() {
+            return Ok(0);
+        }
+        let reader = ClaudeTranscriptReader::new(
+            BufReader::new(file),
+            cx.ws.clone(),
+            cx.session.clone(),
+            state.transcript_offset,
+        );
+        let mut reader = reader;
+        let mut keep = Vec::new();
+        for item in reader.by_ref() {
+            if let IngestItem::Event(e) = item {
+                if e.session != *cx.session {
+                    continue;
+                }
+                let wanted = matches!(
+                    &e.kind,
+                    EventKind::ToolResult { is_error: true, .. }
+                        | EventKind::Interrupt { .. }
+                        | EventKind::FileEdited { .. }
+                );
+                if wanted {
+                    keep.push(*e);
+                }
+            }
+        }
+        state.transcript_offset = reader.offset();
+        if keep.is_empty() {
+            return Ok(0);
+        }
+        for e in keep.iter_mut() {
+            crate::capture::sanitize_event(e, self.config.max_tool_output_bytes);
+        }
+        self.store.append_events(&keep)?;
+        let window =
+            self.store
+                .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(1000))?;
+        let mut n = 0;
+        for e in &keep {
+            let EventKind::ToolResult {
+                output,
+                is_error,
+                call_id,
+                ..
+            } = &e.kind
+            else {
+                continue;
+            };
+            let Some(feedback) = rejection::rejection_of(output, *is_error) else {
+                continue;
+            };
+            let call = call_id.as_ref().and_then(|id| {
+                window.iter().find(
+                    |w| matches!(&w.kind, EventKind::ToolCall { call_id: Some(c), .. } if c == id),
+                )
+            });
+            let Some(call) = call else { continue };
+            let EventKind::ToolCall { tool, input, .. } = &call.kind else {
+                continue;
+            };
+            let target = match detect::written_file(tool, input) {
+                Some(p) => Target::File(detect::relative_to(&p, cx.project)),
+                None => Target::Tool(tool.clone()),
+            };
+            // What the agent did instead, in the same turn, with the same tool.
+            let accepted = window
+                .iter()
+                .filter(|w| w.seq > call.seq)
+                .find_map(|w| match &w.kind {
+                    EventKind::ToolCall {
+                        tool: t,
+                        input: i,
+                        call_id: cid,
+                        ..
+                    } if t == tool && cid != call_id => {
+                        let same_target =
+                            detect::written_file(t, i) == detect::written_file(tool, input);
+                        same_target.then(|| detect::tool_output_text(t, i))
+                    }
+                    _ => None,
+                });
+            let reason = (!feedback.is_empty()).then_some(feedback);
+            let silent = reason.is_none();
+            let mut c = Correction::new(
+                cx.ws.clone(),
+                cx.session.clone(),
+                CorrectionKind::Rejection,
+                target,
+                detect::tool_output_text(tool, input),
+                accepted,
+                reason,
+                if silent { 0.8 } else { 0.95 },
+            )?;
+            c.source_events = vec![call.id.clone(), e.id.clone()];
+            if self.store.insert_correction(&c)? {
+                n += 1;
+                if silent {
+                    state.pending_rejections.push(c.id.clone());
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+struct Cx<'a> {
+    ws: &'a WorkspaceId,
+    session: &'a SessionId,
+    agent: &'a Agent,
+    project: Option<&'a Path>,
+}
+
+fn abs(path: &str, project: Option<&Path>) -> String {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return path.to_string();
+    }
+    match project {
+        Some(root) => root.join(p).to_string_lossy().into_owned(),
+        None => path.to_string(),
+    }
+}
+
+/// Does the prompt talk about the change in `diff` (shares a changed term)?
+fn talks_about(prompt: &str, diff: &crate::model::Diff, lex: &followup::CueLexicon) -> bool {
+    let changed: String = diff
+        .removed_lines()
+        .chain(diff.added_lines())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let terms = followup::content_terms(&changed, lex);
+    followup::content_terms(prompt, lex)
+        .iter()
+        .any(|t| terms.contains(t))
+}
+
+/// Files and tools the session is touching (for prompt-time selection).
+fn touched_terms(window: &[Event]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in window {
+        if let EventKind::ToolCall { tool, input, .. } = &e.kind {
+            if let Some(f) = detect::written_file(tool, input) {
+                if let Some(name) = Path::new(&f).file_name() {
+                    out.push(name.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// The JSON a host expects on stdout for an injected `context`, or `None` when this
+/// event carries no context.
+pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<String> {
+    if context.is_empty() {
+        return None;
+    }
+    let v = match (agent, event) {
+        (Agent::Cursor, HookEvent::SessionStart { .. }) => {
+            serde_json::json!({ "additional_context": context })
+        }
+        (Agent::Cursor, _) => return None,
+        (_, HookEvent::SessionStart { .. } | HookEvent::PromptSubmit { .. }) => serde_json::json!({
+            "hookSpecificOutput": {
+                "hookEventName": event.claude_name(),
+                "additionalContext": context,
+            }
+        }),
+        _ => return None,
+    };
+    Some(v.to_string())
+}
+
+/// Result of [`run_hook`]: what to print and whether to start background mining.
+#[derive(Debug, Clone, Default)]
+pub struct HookRun {
+    /// Text for stdout (the host's JSON), if any.
+    pub stdout: Option<String>,
+    /// Start `hivemind skillify run` in the background.
+    pub start_skillify: bool,
+    /// The workspace the call belonged to.
+    pub workspace: Option<WorkspaceId>,
+}
+
+/// Parses and handles one hook payload against the SQLite store under `config.home`.
+/// On failure the payload is spooled under `HIVEMIND_HOME/spool` (nothing captured is
+/// lost) and the error is returned for logging; callers still exit 0.
+pub fn run_hook(config: &Config, agent: &Agent, payload: &str) -> Result<HookRun> {
+    let input = crate::ingest::hook::parse_hook(agent, payload)?;
+    let result = (|| {
+        let store = crate::store::SqliteStore::open(config.db_path())?;
+        let p = HookProcessor::new(&store, config);
+        let ws = p.workspace_of(&input);
+        let out = p.handle(&input)?;
+        Ok::<_, crate::Error>((out, ws))
+    })();
+    match result {
+        Ok((out, ws)) => Ok(HookRun {
+            stdout: out
+                .context
+                .as_deref()
+                .and_then(|c| render_output(agent, &input.event, c)),
+            start_skillify: out.start_skillify,
+            workspace: Some(ws),
+        }),
+        Err(e) => {
+            if let Err(se) = spool(config, agent, payload) {
+                tracing::error!("could not spool hook payload: {se}");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn spool_dir(config: &Config) -> PathBuf {
+    config.home.join("spool")
+}
+
+/// Saves a payload that could not be processed, to be replayed by [`drain_spool`].
+pub fn spool(config: &Config, agent: &Agent, payload: &str) -> Result<PathBuf> {
+    let dir = spool_dir(config);
+    let name = format!(
+        "{}-{}.json",
+        crate::model::EventId::generate(),
+        agent.as_str()
+    );
+    let path = dir.join(name);
+    crate::skills::install::write_atomic(&path, payload.as_bytes())?;
+    Ok(path)
+}
+
+/// Replays spooled payloads (oldest first) through the hook processor; each one that
+/// succeeds is removed. Returns how many were replayed.
+pub fn drain_spool(config: &Config, store: &dyn Store) -> Result<usize> {
+    let dir = spool_dir(config);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(0);
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let p = HookProcessor::new(store, config);
+    let mut n = 0;
+    for f in files {
+        let Some(agent) = f
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.get(37..))
+            .and_then(|a| a.parse::<Agent>().ok())
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        match crate::ingest::hook::parse_hook(&agent, &text).and_then(|input| p.handle(&input)) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&f);
+                n += 1;
+            }
+            Err(Error::InvalidInput(e)) => {
+                tracing::warn!("dropping unparseable spooled payload {}: {e}", f.display());
+                let _ = std::fs::remove_file(&f);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

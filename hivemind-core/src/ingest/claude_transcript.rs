@@ -1,0 +1,355 @@
+//! Claude Code transcripts (`~/.claude/projects/<project>/<session>.jsonl`).
+//!
+//! Lines are `{type, uuid, parentUuid, sessionId, message, toolUseResult, ...}`. One API
+//! message may be split over several assistant lines sharing `message.id`; each line
+//! carries its own blocks, so every block becomes its own event with an id derived from
+//! the line's `uuid` and the block index: duplicated lines (same `uuid`) give the same
+//! ids and the store ignores them. `summary`, `progress`, `file-history-snapshot`,
+//! `system` and `queue-operation` lines carry nothing to capture. Lines that are not JSON
+//! (some files start with `//` comments) are reported as skipped.
+
+use super::IngestItem;
+use crate::model::{Agent, Event, EventId, EventKind, SessionId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::BufRead;
+
+/// Marker of a rejected tool use in a `tool_result`.
+pub const REJECTION_MARKER: &str = "doesn't want to proceed with this tool use";
+/// What precedes the user's feedback in a rejection.
+pub const FEEDBACK_MARKER: &str = "the user said:";
+/// Prefix of Claude Code's interrupt lines.
+pub const INTERRUPT_PREFIX: &str = "[Request interrupted by user";
+
+/// Streams events out of a Claude Code transcript.
+#[derive(Debug)]
+pub struct ClaudeTranscriptReader<R> {
+    reader: R,
+    workspace: WorkspaceId,
+    fallback_session: SessionId,
+    line_no: usize,
+    /// Bytes consumed so far (complete lines only).
+    offset: u64,
+    pending: std::collections::VecDeque<IngestItem>,
+    tool_names: HashMap<String, String>,
+    buf: String,
+}
+
+impl<R: BufRead> ClaudeTranscriptReader<R> {
+    /// Reads from `reader`; `fallback_session` is used for lines without `sessionId`.
+    /// `start_offset` is added to the reported [`offset`](Self::offset) (for incremental
+    /// reads that seek first).
+    pub fn new(
+        reader: R,
+        workspace: WorkspaceId,
+        fallback_session: SessionId,
+        start_offset: u64,
+    ) -> Self {
+        ClaudeTranscriptReader {
+            reader,
+            workspace,
+            fallback_session,
+            line_no: 0,
+            offset: start_offset,
+            pending: Default::default(),
+            tool_names: HashMap::new(),
+            buf: String::new(),
+        }
+    }
+
+    /// Byte offset just after the last complete line read.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn parse_line(&mut self, line: &str) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            return;
+        }
+        let v: Value = match serde_json::from_str(trimmed) {
+            Ok(v) => v,
+            Err(e) => {
+                self.pending.push_back(IngestItem::Skipped {
+                    line: self.line_no,
+                    reason: format!("not JSON: {e}"),
+                });
+                return;
+            }
+        };
+        let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
+        let session = v
+            .get("sessionId")
+            .and_then(Value::as_str)
+            .and_then(|s| SessionId::new(s).ok())
+            .unwrap_or_else(|| self.fallback_session.clone());
+        let uuid = v
+            .get("uuid")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("line-{}", self.line_no));
+        let at = v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(Utc::now);
+        let sidechain = v
+            .get("isSidechain")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let is_meta = v.get("isMeta").and_then(Value::as_bool).unwrap_or(false);
+        let mut kinds: Vec<EventKind> = Vec::new();
+        match kind {
+            "user" => {
+                let content = v.pointer("/message/content");
+                match content {
+                    Some(Value::String(text)) => {
+                        if !sidechain && !is_meta {
+                            kinds.extend(user_text_kind(text));
+                        }
+                    }
+                    Some(Value::Array(blocks)) => {
+                        let mut texts = Vec::new();
+                        for b in blocks {
+                            match b.get("type").and_then(Value::as_str) {
+                                Some("text") => {
+                                    if let Some(t) = b.get("text").and_then(Value::as_str) {
+                                        texts.push(t.to_string());
+                                    }
+                                }
+                                Some("tool_result") => {
+                                    let call_id = b
+                                        .get("tool_use_id")
+                                        .and_then(Value::as_str)
+                                        .map(str::to_string);
+                                    let tool = call_id
+                                        .as_ref()
+                                        .and_then(|id| self.tool_names.remove(id))
+                                        .unwrap_or_else(|| "unknown".into());
+                                    let is_error =
+                                        b.get("is_error").and_then(Value::as_bool).unwrap_or(false);
+                                    let output = match v.get("toolUseResult") {
+                                        Some(r) if !r.is_null() => r.clone(),
+                                        _ => b.get("content").cloned().unwrap_or(Value::Null),
+                                    };
+                                    let output = if is_error {
+                                        // Keep the rejection text itself: it carries the feedback.
+                                        serde_json::json!({"error": block_text(b.get("content")), "result": output})
+                                    } else {
+                                        output
+                                    };
+                                    kinds.push(EventKind::ToolResult {
+                                        tool,
+                                        call_id,
+                                        output,
+                                        is_error,
+                                    });
+                                }
+                                _ => {}
+                            }
+                        }
+                        if !texts.is_empty() && !sidechain && !is_meta {
+                            kinds.extend(user_text_kind(&texts.join("\n")));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "assistant" => {
+                if let Some(Value::Array(blocks)) = v.pointer("/message/content") {
+                    for b in blocks {
+                        match b.get("type").and_then(Value::as_str) {
+                            Some("text") => {
+                                if let Some(t) = b.get("text").and_then(Value::as_str) {
+                                    if !t.trim().is_empty() {
+                                        kinds.push(EventKind::Response {
+                                            text: t.to_string(),
+                                        });
+                                    }
+                                }
+                            }
+                            Some("tool_use") => {
+                                let tool = b
+                                    .get("name")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("unknown")
+                                    .to_string();
+                                let call_id =
+                                    b.get("id").and_then(Value::as_str).map(str::to_string);
+                                if let Some(id) = &call_id {
+                                    if self.tool_names.len() < 10_000 {
+                                        self.tool_names.insert(id.clone(), tool.clone());
+                                    }
+                                }
+                                let input = b.get("input").cloned().unwrap_or(Value::Null);
+                                kinds.push(EventKind::ToolCall {
+                                    tool,
+                                    call_id,
+                                    input,
+                                });
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            "attachment" => {
+                let a = v.get("attachment");
+                if a.and_then(|a| a.get("type")).and_then(Value::as_str) == Some("edited_text_file")
+                {
+                    if let Some(path) = a.and_then(|a| a.get("filename")).and_then(Value::as_str) {
+                        let snippet = a
+                            .and_then(|a| a.get("snippet"))
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                        kinds.push(EventKind::FileEdited {
+                            path: path.to_string(),
+                            snippet,
+                        });
+                    }
+                }
+            }
+            "summary" | "progress" | "file-history-snapshot" | "system" | "queue-operation" => {}
+            "" => self.pending.push_back(IngestItem::Skipped {
+                line: self.line_no,
+                reason: "JSON line without a type".into(),
+            }),
+            _ => {}
+        }
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let id = EventId::derived(&format!("claude:{session}:{uuid}:{i}"));
+            self.pending.push_back(IngestItem::Event(Box::new(Event {
+                id,
+                workspace: self.workspace.clone(),
+                session: session.clone(),
+                agent: Agent::ClaudeCode,
+                seq: 0,
+                at,
+                kind,
+            })));
+        }
+    }
+}
+
+fn user_text_kind(text: &str) -> Option<EventKind> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.starts_with(INTERRUPT_PREFIX) {
+        return Some(EventKind::Interrupt {
+            reason: Some(t.to_string()),
+        });
+    }
+    // Slash-command plumbing and local command output are not human prompts.
+    if t.starts_with("<command-")
+        || t.starts_with("<local-command-")
+        || t.starts_with("Caveat: The messages below")
+    {
+        return None;
+    }
+    Some(EventKind::Prompt {
+        text: t.to_string(),
+    })
+}
+
+/// The plain text of a `tool_result` content (string or text blocks).
+pub fn block_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|b| b.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// If `text` is a rejection, the user's feedback (possibly empty) after "the user said:".
+pub fn rejection_feedback(text: &str) -> Option<String> {
+    if !text.contains(REJECTION_MARKER) {
+        return None;
+    }
+    Some(match text.find(FEEDBACK_MARKER) {
+        Some(i) => text[i + FEEDBACK_MARKER.len()..].trim().to_string(),
+        None => String::new(),
+    })
+}
+
+impl<R: BufRead> Iterator for ClaudeTranscriptReader<R> {
+    type Item = IngestItem;
+
+    fn next(&mut self) -> Option<IngestItem> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            self.buf.clear();
+            let mut raw = Vec::new();
+            match self.reader.read_until(b'\n', &mut raw) {
+                Ok(0) => return None,
+                Ok(n) => {
+                    if raw.last() != Some(&b'\n') {
+                        // A line still being written: leave it for the next read.
+                        return None;
+                    }
+                    self.offset += n as u64;
+                    self.line_no += 1;
+                    let line = String::from_utf8_lossy(&raw).into_owned();
+                    self.parse_line(&line);
+                }
+                Err(e) => {
+                    tracing::warn!("transcript read failed: {e}");
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<IngestItem> {
+        ClaudeTranscriptReader::new(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            WorkspaceId::new("w").unwrap(),
+            SessionId::new("s").unwrap(),
+            0,
+        )
+        .collect()
+    }
+
+    #[test]
+    fn rejection_feedback_is_extracted() {
+        let t = "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, the new_string was NOT written to the file). To tell you how to proceed, the user said:\nuse pnpm";
+        assert_eq!(rejection_feedback(t).as_deref(), Some("use pnpm"));
+        assert_eq!(rejection_feedback("ok").as_deref(), None);
+    }
+
+    #[test]
+    fn partial_last_line_is_left_for_later() {
+        let items = read("{\"type\":\"user\",\"uuid\":\"u1\",\"message\":{\"content\":\"hi\"}}\n{\"type\":\"user\"");
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn comments_are_skipped_and_duplicates_share_ids() {
+        let line = "{\"type\":\"user\",\"uuid\":\"u1\",\"sessionId\":\"s1\",\"message\":{\"content\":\"hi\"}}\n";
+        let items = read(&format!("// comment\n{line}{line}"));
+        assert!(matches!(items[0], IngestItem::Skipped { line: 1, .. }));
+        let ids: Vec<_> = items
+            .iter()
+            .filter_map(|i| match i {
+                IngestItem::Event(e) => Some(e.id.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[0], ids[1]);
+    }
+}

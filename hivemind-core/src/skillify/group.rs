@@ -1,0 +1,187 @@
+//! Grouping corrections by what they change, not by their raw text.
+//!
+//! Each correction becomes a sparse feature vector: the tokens its diff removes (`-tok`)
+//! and adds (`+tok`), the content terms of the user's reason, the target's file name,
+//! extension and tool. Weights are scaled by inverse document frequency over the
+//! workspace, and corrections join the most similar group (cosine of the group's
+//! centroid) above a threshold, in time order, so the result is deterministic.
+
+use crate::detect::followup::{content_terms, CueLexicon};
+use crate::model::{Correction, Target};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A sparse feature vector.
+pub type Features = BTreeMap<String, f32>;
+
+/// Minimum cosine similarity to join a group.
+pub const JOIN_THRESHOLD: f32 = 0.3;
+
+/// Words too generic to characterize a correction's change.
+const GENERIC: &[&str] = &[
+    "function", "return", "const", "let", "var", "def", "import", "from", "export", "class",
+    "true", "false", "null", "none", "self", "this", "new",
+];
+
+/// Identifier-like tokens of code or prose: `[A-Za-z0-9_-]` runs of 2+ characters,
+/// lowercased, numbers alone dropped.
+pub fn code_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')) {
+        let t = raw.trim_matches('-').to_lowercase();
+        if t.chars().count() < 2
+            || t.chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '.')
+        {
+            continue;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// Tokens only in removed lines, and tokens only in added lines.
+pub fn changed_tokens(c: &Correction) -> (Vec<String>, Vec<String>) {
+    if c.accepted.is_none() || c.diff.is_empty() {
+        // Nothing accepted: the whole proposal was refused.
+        let mut removed: Vec<String> = code_tokens(&c.produced);
+        removed.sort();
+        removed.dedup();
+        return (removed, Vec::new());
+    }
+    let removed: HashSet<String> = c.diff.removed_lines().flat_map(code_tokens).collect();
+    let added: HashSet<String> = c.diff.added_lines().flat_map(code_tokens).collect();
+    let mut r: Vec<String> = removed.difference(&added).cloned().collect();
+    let mut a: Vec<String> = added.difference(&removed).cloned().collect();
+    r.sort();
+    a.sort();
+    (r, a)
+}
+
+/// The raw (un-weighted) features of a correction.
+pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
+    let mut f = Features::new();
+    let mut add = |k: String, w: f32| {
+        let e = f.entry(k).or_insert(0.0);
+        *e = e.max(w);
+    };
+    let (removed, added) = changed_tokens(c);
+    let refused_whole = c.accepted.is_none() || c.diff.is_empty();
+    for t in removed.iter().filter(|t| !GENERIC.contains(&t.as_str())) {
+        add(format!("-{t}"), if refused_whole { 0.7 } else { 2.0 });
+        add(t.clone(), if refused_whole { 0.5 } else { 1.0 });
+    }
+    for t in added.iter().filter(|t| !GENERIC.contains(&t.as_str())) {
+        add(format!("+{t}"), 2.0);
+        add(t.clone(), 1.0);
+    }
+    if let Some(reason) = &c.reason {
+        for t in content_terms(reason, lex) {
+            for part in code_tokens(&t) {
+                if !lex.stopwords.contains(&part) {
+                    add(part, 1.2);
+                }
+            }
+        }
+    }
+    match &c.target {
+        Target::File(p) => {
+            let path = std::path::Path::new(p);
+            if let Some(name) = path.file_name() {
+                add(
+                    format!("file:{}", name.to_string_lossy().to_lowercase()),
+                    1.5,
+                );
+            }
+            if let Some(ext) = path.extension() {
+                add(format!("ext:{}", ext.to_string_lossy().to_lowercase()), 0.4);
+            }
+        }
+        Target::Tool(t) => add(format!("tool:{}", t.to_lowercase()), 0.6),
+        Target::Response => add("target:response".into(), 0.2),
+    }
+    f
+}
+
+fn norm(v: &Features) -> f32 {
+    v.values().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+/// Cosine similarity of two sparse vectors.
+pub fn cosine(a: &Features, b: &Features) -> f32 {
+    let (na, nb) = (norm(a), norm(b));
+    if na == 0.0 || nb == 0.0 {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let dot: f32 = small
+        .iter()
+        .filter_map(|(k, x)| large.get(k).map(|y| x * y))
+        .sum();
+    dot / (na * nb)
+}
+
+/// A group of similar corrections (indexes into the input slice).
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// Members, in time order.
+    pub members: Vec<usize>,
+    /// Sum of the members' weighted vectors.
+    pub centroid: Features,
+}
+
+/// IDF-weighted vectors of `corrections`.
+pub fn weighted(corrections: &[Correction], lex: &CueLexicon) -> Vec<Features> {
+    let raw: Vec<Features> = corrections.iter().map(|c| features(c, lex)).collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for f in &raw {
+        for k in f.keys() {
+            *df.entry(k.as_str()).or_default() += 1;
+        }
+    }
+    let n = raw.len().max(1) as f32;
+    raw.iter()
+        .map(|f| {
+            f.iter()
+                .map(|(k, w)| {
+                    let d = *df.get(k.as_str()).unwrap_or(&1) as f32;
+                    (k.clone(), w * (1.0 + n / d).ln())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Groups corrections (already in time order) greedily by centroid similarity.
+pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let best = groups
+            .iter()
+            .enumerate()
+            .map(|(g, grp)| (g, cosine(v, &grp.centroid)))
+            .filter(|(_, s)| *s >= threshold)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match best {
+            Some((g, _)) => {
+                let grp = &mut groups[g];
+                grp.members.push(i);
+                for (k, w) in v {
+                    *grp.centroid.entry(k.clone()).or_default() += w;
+                }
+            }
+            None => groups.push(Group {
+                members: vec![i],
+                centroid: v.clone(),
+            }),
+        }
+    }
+    groups
+}
+
+/// The strongest features of a group, best first.
+pub fn top_features(g: &Group, n: usize) -> Vec<(String, f32)> {
+    let mut v: Vec<(String, f32)> = g.centroid.iter().map(|(k, w)| (k.clone(), *w)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}

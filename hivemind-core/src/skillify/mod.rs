@@ -1,0 +1,296 @@
+//! Skillify: recurring corrections become skills with lineage.
+//!
+//! Mining is split in two: [`group`] finds recurring patterns deterministically (no
+//! model), and a [`Skillifier`] judges each pattern and writes its prose: the
+//! [`LocalSkillifier`] (default, offline) or the [`LlmSkillifier`] (opt-in), which falls
+//! back to the local one on any failure.
+
+pub mod group;
+pub mod llm;
+pub mod local;
+
+pub use llm::LlmSkillifier;
+pub use local::LocalSkillifier;
+
+use crate::detect::followup::CueLexicon;
+use crate::error::Result;
+use crate::model::{
+    Correction, CorrectionFilter, CorrectionId, Provenance, SessionId, Skill, SkillName,
+    WorkspaceId,
+};
+use crate::store::Store;
+use chrono::Utc;
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// A recurring pattern: similar corrections of one workspace.
+#[derive(Debug, Clone)]
+pub struct CorrectionGroup {
+    /// Workspace.
+    pub workspace: WorkspaceId,
+    /// The corrections, oldest first.
+    pub corrections: Vec<Correction>,
+    /// The features that characterize the group, strongest first
+    /// (`+tok` added by the diffs, `-tok` removed, plain terms, `file:`, `ext:`, `tool:`).
+    pub top_features: Vec<(String, f32)>,
+    /// The skill this group already became, if any.
+    pub existing: Option<Skill>,
+}
+
+/// The prose of a skill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkillDraft {
+    /// Name (ignored when merging into an existing skill: names are stable).
+    pub name: SkillName,
+    /// When to use it.
+    pub description: String,
+    /// Markdown body.
+    pub body: String,
+}
+
+/// A skillifier's verdict on a group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Write (or rewrite) the skill.
+    Keep(SkillDraft),
+    /// Not a lesson worth keeping.
+    Skip(String),
+}
+
+/// Judges a recurring pattern and writes the skill's prose.
+///
+/// Contract: `judge` sees the structured group (corrections with their diffs and the
+/// users' reasons), never raw chat; it returns [`Verdict::Keep`] with a draft that
+/// passes the SKILL.md rules, or [`Verdict::Skip`]. Implementations that call a model
+/// must time out, must not log credentials and must fall back rather than fail.
+#[async_trait::async_trait]
+pub trait Skillifier: Send + Sync + std::fmt::Debug {
+    /// Who writes the skills (recorded as the author in the lineage).
+    fn author(&self) -> String;
+    /// Judges one group.
+    async fn judge(&self, group: &CorrectionGroup) -> Result<Verdict>;
+}
+
+/// Options of a mining run.
+#[derive(Debug, Clone)]
+pub struct SkillifyOptions {
+    /// Corrections of one pattern before it becomes a skill.
+    pub min_support: usize,
+    /// Similarity needed to join a group.
+    pub threshold: f32,
+}
+
+impl Default for SkillifyOptions {
+    fn default() -> Self {
+        SkillifyOptions {
+            min_support: 3,
+            threshold: group::JOIN_THRESHOLD,
+        }
+    }
+}
+
+/// What a mining run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SkillifyReport {
+    /// Corrections considered.
+    pub corrections: usize,
+    /// Groups found (including one-offs).
+    pub groups: usize,
+    /// Skills created.
+    pub created: Vec<Skill>,
+    /// Skills merged into (new versions).
+    pub updated: Vec<Skill>,
+    /// Recurring groups already fully covered by their skill.
+    pub unchanged: usize,
+    /// Groups the skillifier skipped.
+    pub skipped: usize,
+    /// Nothing new since the last run: mining did not run.
+    pub up_to_date: bool,
+}
+
+const WATERMARK: &str = "skillify:watermark";
+
+/// Mines the workspace: groups its corrections, writes or merges skills for patterns
+/// with enough support, and stores them. Idempotent: a second run with no new
+/// corrections changes nothing.
+pub async fn mine(
+    store: &dyn Store,
+    ws: &WorkspaceId,
+    skillifier: &dyn Skillifier,
+    opts: &SkillifyOptions,
+) -> Result<SkillifyReport> {
+    let corrections = store.corrections(ws, &CorrectionFilter::default())?;
+    let mark = watermark(&corrections);
+    let mut report = SkillifyReport {
+        corrections: corrections.len(),
+        ..Default::default()
+    };
+    if store.get_state(ws, WATERMARK)?.as_deref() == Some(mark.as_str()) {
+        report.up_to_date = true;
+        return Ok(report);
+    }
+    let lex = CueLexicon::english();
+    let vectors = group::weighted(&corrections, &lex);
+    let groups = group::group(&vectors, opts.threshold);
+    report.groups = groups.len();
+    let skills = store.skills(ws)?;
+    let mut owner: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in skills.iter().enumerate() {
+        for c in &s.provenance.corrections {
+            owner.insert(c.as_str(), i);
+        }
+    }
+    let mut taken_names: BTreeSet<String> = skills.iter().map(|s| s.name.to_string()).collect();
+    let mut merged_into: BTreeSet<usize> = BTreeSet::new();
+    for g in &groups {
+        // The skill that already holds most of this group's corrections.
+        let mut votes: HashMap<usize, usize> = HashMap::new();
+        for &m in &g.members {
+            if let Some(&s) = owner.get(corrections[m].id.as_str()) {
+                *votes.entry(s).or_default() += 1;
+            }
+        }
+        let existing = votes
+            .into_iter()
+            .max_by_key(|(s, n)| (*n, usize::MAX - s))
+            .map(|(s, _)| s);
+        if existing.is_none() && g.members.len() < opts.min_support {
+            continue; // a one-off never becomes a skill
+        }
+        let ids: BTreeSet<&str> = g
+            .members
+            .iter()
+            .map(|&m| corrections[m].id.as_str())
+            .collect();
+        if let Some(s) = existing {
+            let have: BTreeSet<&str> = skills[s]
+                .provenance
+                .corrections
+                .iter()
+                .map(|c| c.as_str())
+                .collect();
+            if ids.is_subset(&have) || merged_into.contains(&s) {
+                report.unchanged += 1;
+                continue;
+            }
+        }
+        let members: Vec<Correction> = g.members.iter().map(|&m| corrections[m].clone()).collect();
+        let cg = CorrectionGroup {
+            workspace: ws.clone(),
+            corrections: members,
+            top_features: group::top_features(g, 12),
+            existing: existing.map(|s| skills[s].clone()),
+        };
+        let verdict = skillifier.judge(&cg).await?;
+        let draft = match verdict {
+            Verdict::Keep(d) => d,
+            Verdict::Skip(why) => {
+                tracing::info!(
+                    "skillifier skipped a group of {}: {why}",
+                    cg.corrections.len()
+                );
+                report.skipped += 1;
+                continue;
+            }
+        };
+        let now = Utc::now();
+        let skill = match existing {
+            Some(s) => {
+                merged_into.insert(s);
+                let old = &skills[s];
+                let mut lineage: Vec<CorrectionId> = old.provenance.corrections.clone();
+                for c in &cg.corrections {
+                    if !lineage.contains(&c.id) {
+                        lineage.push(c.id.clone());
+                    }
+                }
+                Skill {
+                    name: old.name.clone(),
+                    description: draft.description,
+                    body: draft.body,
+                    version: old.version + 1,
+                    workspace: ws.clone(),
+                    provenance: Provenance {
+                        sessions: sessions_of(&corrections, &lineage),
+                        corrections: lineage,
+                        author: merge_authors(&old.provenance.author, &skillifier.author()),
+                        created_at: old.provenance.created_at,
+                        updated_at: now,
+                    },
+                }
+            }
+            None => {
+                let name = unique_name(&draft.name, &taken_names);
+                taken_names.insert(name.to_string());
+                let lineage: Vec<CorrectionId> =
+                    cg.corrections.iter().map(|c| c.id.clone()).collect();
+                Skill {
+                    name,
+                    description: draft.description,
+                    body: draft.body,
+                    version: 1,
+                    workspace: ws.clone(),
+                    provenance: Provenance {
+                        sessions: sessions_of(&corrections, &lineage),
+                        corrections: lineage,
+                        author: skillifier.author(),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                }
+            }
+        };
+        skill.validate()?;
+        store.upsert_skill(&skill)?;
+        if existing.is_some() {
+            report.updated.push(skill);
+        } else {
+            report.created.push(skill);
+        }
+    }
+    store.set_state(ws, WATERMARK, &mark)?;
+    Ok(report)
+}
+
+fn watermark(corrections: &[Correction]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in corrections {
+        h.update(c.id.as_str());
+        h.update(c.accepted.as_deref().unwrap_or(""));
+        h.update(c.reason.as_deref().unwrap_or(""));
+    }
+    format!("{}:{:x}", corrections.len(), h.finalize())
+}
+
+fn sessions_of(all: &[Correction], ids: &[CorrectionId]) -> Vec<SessionId> {
+    let mut out: Vec<SessionId> = Vec::new();
+    for c in all.iter().filter(|c| ids.contains(&c.id)) {
+        if !out.contains(&c.session) {
+            out.push(c.session.clone());
+        }
+    }
+    out
+}
+
+fn merge_authors(old: &str, new: &str) -> String {
+    if old.split(", ").any(|a| a == new) {
+        old.to_string()
+    } else {
+        format!("{old}, {new}")
+    }
+}
+
+fn unique_name(name: &SkillName, taken: &BTreeSet<String>) -> SkillName {
+    if !taken.contains(name.as_str()) {
+        return name.clone();
+    }
+    for i in 2.. {
+        let base: String = name.as_str().chars().take(60).collect();
+        let candidate = SkillName::slugify(&format!("{}-{i}", base.trim_end_matches('-')));
+        if !taken.contains(candidate.as_str()) {
+            return candidate;
+        }
+    }
+    name.clone()
+}

@@ -1,0 +1,205 @@
+//! The SKILL.md format (agentskills.io): YAML frontmatter with `name`, `description`
+//! and string-to-string `metadata`, then a Markdown body.
+//!
+//! hivemind writes its own fields under `metadata` (`hivemind-version`,
+//! `hivemind-corrections`, ...). It also reads Hivemind-style files with top-level
+//! `version`, `source_sessions`, `author`, `trigger`.
+
+use crate::error::{Error, Result};
+use crate::model::{CorrectionId, Provenance, SessionId, Skill, SkillName, WorkspaceId};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// Renders a skill as SKILL.md text.
+pub fn render(skill: &Skill) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let ids = |v: &[String]| v.join(",");
+    let p = &skill.provenance;
+    let mut meta: BTreeMap<&str, String> = BTreeMap::new();
+    meta.insert("hivemind-version", skill.version.to_string());
+    meta.insert("hivemind-workspace", skill.workspace.to_string());
+    meta.insert("hivemind-author", p.author.clone());
+    meta.insert("hivemind-created-at", p.created_at.to_rfc3339());
+    meta.insert("hivemind-updated-at", p.updated_at.to_rfc3339());
+    meta.insert(
+        "hivemind-corrections",
+        ids(&p
+            .corrections
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()),
+    );
+    meta.insert(
+        "hivemind-sessions",
+        ids(&p.sessions.iter().map(|c| c.to_string()).collect::<Vec<_>>()),
+    );
+    let mut out = String::new();
+    out.push_str("---\n");
+    out.push_str(&format!("name: {}\n", skill.name));
+    out.push_str(&format!("description: {}\n", q(&skill.description)));
+    out.push_str("metadata:\n");
+    for (k, v) in meta {
+        out.push_str(&format!("  {k}: {}\n", q(&v)));
+    }
+    out.push_str("---\n\n");
+    out.push_str(skill.body.trim_end());
+    out.push('\n');
+    out
+}
+
+fn unquote(v: &str) -> String {
+    let v = v.trim();
+    if v.starts_with('"') {
+        if let Ok(s) = serde_json::from_str::<String>(v) {
+            return s;
+        }
+    }
+    if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+        return v[1..v.len() - 1].replace("''", "'");
+    }
+    v.to_string()
+}
+
+/// Parses SKILL.md text. `workspace` is used when the file does not name one.
+pub fn parse(text: &str, workspace: &WorkspaceId) -> Result<Skill> {
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(|| Error::invalid("SKILL.md must start with a --- frontmatter block"))?;
+    let end = rest
+        .find("\n---")
+        .ok_or_else(|| Error::invalid("SKILL.md frontmatter is not closed with ---"))?;
+    let (front, body) = (&rest[..end], &rest[end + 4..]);
+    let body = body
+        .trim_start_matches(['-'])
+        .trim_start_matches(['\r', '\n'])
+        .trim_start_matches('\n');
+    let mut top: BTreeMap<String, String> = BTreeMap::new();
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let mut in_meta = false;
+    for line in front.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let indented = line.starts_with(' ') || line.starts_with('\t');
+        let Some((k, v)) = line.trim().split_once(':') else {
+            continue;
+        };
+        if indented && in_meta {
+            meta.insert(k.trim().to_string(), unquote(v));
+        } else {
+            in_meta = k.trim() == "metadata" && v.trim().is_empty();
+            if !in_meta {
+                top.insert(k.trim().to_string(), unquote(v));
+            }
+        }
+    }
+    let get = |k: &str| {
+        meta.get(&format!("hivemind-{k}"))
+            .or_else(|| top.get(k))
+            .cloned()
+    };
+    let name = SkillName::new(top.get("name").cloned().unwrap_or_default())?;
+    let description = top
+        .get("description")
+        .cloned()
+        .or_else(|| top.get("trigger").cloned())
+        .unwrap_or_default();
+    let version = get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1u32)
+        .max(1);
+    let split = |v: Option<String>| -> Vec<String> {
+        v.unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .split(',')
+            .map(|s| s.trim().trim_matches('"').to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let time = |v: Option<String>| -> DateTime<Utc> {
+        v.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+    };
+    let corrections = split(get("corrections"))
+        .into_iter()
+        .filter_map(|c| CorrectionId::new(c).ok())
+        .collect();
+    let sessions = split(get("sessions").or_else(|| top.get("source_sessions").cloned()))
+        .into_iter()
+        .filter_map(|s| SessionId::new(s).ok())
+        .collect();
+    let ws = match get("workspace") {
+        Some(w) => WorkspaceId::new(w)?,
+        None => workspace.clone(),
+    };
+    let skill = Skill {
+        name,
+        description,
+        body: body.to_string(),
+        version,
+        workspace: ws,
+        provenance: Provenance {
+            corrections,
+            sessions,
+            author: get("author").unwrap_or_else(|| "unknown".into()),
+            created_at: time(get("created-at")),
+            updated_at: time(get("updated-at")),
+        },
+    };
+    skill.validate()?;
+    Ok(skill)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Skill {
+        Skill {
+            name: SkillName::new("use-pnpm").unwrap(),
+            description: "Use pnpm: \"never\" npm. Applies to Bash.".into(),
+            body: "## Do\n- pnpm add x\n".into(),
+            version: 2,
+            workspace: WorkspaceId::new("acme").unwrap(),
+            provenance: Provenance {
+                corrections: vec![CorrectionId::generate(), CorrectionId::generate()],
+                sessions: vec![SessionId::new("s1").unwrap()],
+                author: "hivemind-local".into(),
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            },
+        }
+    }
+
+    #[test]
+    fn render_then_parse_round_trips() {
+        let s = sample();
+        let text = render(&s);
+        assert!(text.starts_with("---\nname: use-pnpm\n"));
+        let back = parse(&text, &WorkspaceId::new("other").unwrap()).unwrap();
+        assert_eq!(back.name, s.name);
+        assert_eq!(back.description, s.description);
+        assert_eq!(back.version, 2);
+        assert_eq!(back.workspace.as_str(), "acme");
+        assert_eq!(back.provenance.corrections, s.provenance.corrections);
+        assert_eq!(back.body.trim(), s.body.trim());
+    }
+
+    #[test]
+    fn reads_hivemind_style_top_level_fields() {
+        let text = "---\nname: tabs\ndescription: Use tabs\nversion: 3\nsource_sessions: [a1, b2]\nauthor: ana\ntrigger: formatting\n---\nBody\n";
+        let s = parse(text, &WorkspaceId::new("w").unwrap()).unwrap();
+        assert_eq!(s.version, 3);
+        assert_eq!(s.provenance.sessions.len(), 2);
+        assert_eq!(s.provenance.author, "ana");
+    }
+
+    #[test]
+    fn bad_files_are_errors() {
+        let w = WorkspaceId::new("w").unwrap();
+        assert!(parse("no frontmatter", &w).is_err());
+        assert!(parse("---\nname: ../evil\ndescription: x\n---\n", &w).is_err());
+        assert!(parse("---\nname: ok\n", &w).is_err());
+    }
+}

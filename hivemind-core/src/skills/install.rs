@@ -1,0 +1,238 @@
+//! Writing skills where hosts find them, atomically, without clobbering anyone's files.
+//!
+//! `<root>/<name>/SKILL.md` where `<root>` is `<project>/.claude/skills` (default) or
+//! `~/.claude/skills`. A manifest under `HIVEMIND_HOME` records the hash of every file
+//! hivemind wrote: a file that exists but is not ours, or that someone edited since we
+//! wrote it, is never overwritten. When `~/.agents/skills` exists (Codex), each skill
+//! folder is linked there too.
+
+use crate::error::{Error, Result};
+use crate::model::Skill;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+/// What happened to one skill file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// Written (new or updated).
+    Written(PathBuf),
+    /// Already up to date.
+    Unchanged(PathBuf),
+    /// Left alone: the file is not ours or was edited by someone.
+    Skipped {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The record of files hivemind wrote: path → SHA-256 of the content.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Files we own.
+    pub files: BTreeMap<String, String>,
+}
+
+fn sha(text: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(text))
+}
+
+/// Writes `contents` to `path` atomically (temp file in the same folder, then rename).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::invalid(format!("{} has no parent folder", path.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    f.write_all(contents).map_err(|e| Error::io(&tmp, e))?;
+    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// A relative path from data must stay inside its root: no `..`, no absolute parts.
+pub fn safe_join(root: &Path, relative: &str) -> Result<PathBuf> {
+    let rel = Path::new(relative);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) || relative.is_empty() {
+        return Err(Error::invalid(format!(
+            "path {relative:?} must be a plain relative path"
+        )));
+    }
+    Ok(root.join(rel))
+}
+
+/// Writes skills under one root, keeping the manifest.
+#[derive(Debug)]
+pub struct SkillWriter {
+    root: PathBuf,
+    manifest_path: PathBuf,
+    manifest: Manifest,
+    agents_dir: Option<PathBuf>,
+}
+
+impl SkillWriter {
+    /// Skills go under `root`; the manifest lives at `home/skills-manifest.json`.
+    /// `agents_dir` (`~/.agents/skills`) gets a link per skill when it exists.
+    pub fn new(root: PathBuf, home: &Path, agents_dir: Option<PathBuf>) -> Result<Self> {
+        let manifest_path = home.join("skills-manifest.json");
+        let manifest = match std::fs::read_to_string(&manifest_path) {
+            Ok(t) => serde_json::from_str(&t).unwrap_or_else(|e| {
+                tracing::warn!(
+                    "manifest {} unreadable ({e}); starting a new one",
+                    manifest_path.display()
+                );
+                Manifest::default()
+            }),
+            Err(_) => Manifest::default(),
+        };
+        Ok(SkillWriter {
+            root,
+            manifest_path,
+            manifest,
+            agents_dir: agents_dir.filter(|d| d.is_dir()),
+        })
+    }
+
+    /// The folder skills are written under.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Writes one skill's SKILL.md (if it changed and is ours to write).
+    pub fn write(&mut self, skill: &Skill) -> Result<WriteOutcome> {
+        let dir = safe_join(&self.root, skill.name.as_str())?;
+        let path = dir.join("SKILL.md");
+        let text = super::format::render(skill);
+        let key = path.to_string_lossy().into_owned();
+        if let Ok(existing) = std::fs::read(&path) {
+            let current = sha(&existing);
+            if existing == text.as_bytes() {
+                self.manifest.files.insert(key, current);
+                return Ok(WriteOutcome::Unchanged(path));
+            }
+            match self.manifest.files.get(&key) {
+                None => {
+                    return Ok(WriteOutcome::Skipped {
+                        path,
+                        reason: "exists and was not written by hivemind".into(),
+                    })
+                }
+                Some(h) if *h != current => {
+                    return Ok(WriteOutcome::Skipped {
+                        path,
+                        reason: "edited since hivemind wrote it".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        write_atomic(&path, text.as_bytes())?;
+        self.manifest.files.insert(key, sha(text.as_bytes()));
+        self.link_for_codex(&dir, skill.name.as_str());
+        Ok(WriteOutcome::Written(path))
+    }
+
+    #[cfg(unix)]
+    fn link_for_codex(&self, dir: &Path, name: &str) {
+        if let Some(agents) = &self.agents_dir {
+            let link = agents.join(name);
+            if std::fs::symlink_metadata(&link).is_err() {
+                if let Err(e) = std::os::unix::fs::symlink(dir, &link) {
+                    tracing::warn!("cannot link {} for Codex: {e}", link.display());
+                }
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn link_for_codex(&self, _dir: &Path, _name: &str) {}
+
+    /// Saves the manifest (atomically).
+    pub fn save(&self) -> Result<()> {
+        write_atomic(
+            &self.manifest_path,
+            serde_json::to_string_pretty(&self.manifest)?.as_bytes(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CorrectionId, Provenance, SkillName, WorkspaceId};
+
+    fn skill(body: &str) -> Skill {
+        Skill {
+            name: SkillName::new("use-pnpm").unwrap(),
+            description: "d".into(),
+            body: body.into(),
+            version: 1,
+            workspace: WorkspaceId::new("w").unwrap(),
+            provenance: Provenance {
+                corrections: vec![CorrectionId::generate()],
+                sessions: vec![],
+                author: "t".into(),
+                created_at: chrono::Utc::now(),
+                updated_at: chrono::Utc::now(),
+            },
+        }
+    }
+
+    #[test]
+    fn writes_updates_and_never_clobbers_foreign_or_edited_files() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path().join("skills");
+        let mut w = SkillWriter::new(root.clone(), home.path(), None).unwrap();
+        assert!(matches!(
+            w.write(&skill("a")).unwrap(),
+            WriteOutcome::Written(_)
+        ));
+        assert!(matches!(
+            w.write(&skill("a")).unwrap(),
+            WriteOutcome::Unchanged(_)
+        ));
+        assert!(matches!(
+            w.write(&skill("b")).unwrap(),
+            WriteOutcome::Written(_)
+        ));
+        let path = root.join("use-pnpm/SKILL.md");
+        std::fs::write(&path, "my own edit").unwrap();
+        assert!(matches!(
+            w.write(&skill("c")).unwrap(),
+            WriteOutcome::Skipped { .. }
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "my own edit");
+        w.save().unwrap();
+        // A file nobody recorded is not ours.
+        let home2 = tempfile::tempdir().unwrap();
+        let mut w2 = SkillWriter::new(root.clone(), home2.path(), None).unwrap();
+        assert!(matches!(
+            w2.write(&skill("d")).unwrap(),
+            WriteOutcome::Skipped { .. }
+        ));
+    }
+
+    #[test]
+    fn safe_join_refuses_escapes() {
+        let r = Path::new("/r");
+        assert!(safe_join(r, "../x").is_err());
+        assert!(safe_join(r, "/etc").is_err());
+        assert!(safe_join(r, "").is_err());
+        assert_eq!(safe_join(r, "a").unwrap(), PathBuf::from("/r/a"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Skills on disk and in context: the SKILL.md format, writing skills where hosts find
+//! them, and selecting which ones to inject.
+
+pub mod format;
+pub mod install;
+pub mod select;

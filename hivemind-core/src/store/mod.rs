@@ -1,0 +1,163 @@
+//! Storage: the [`Store`] trait and its implementations.
+//!
+//! A store holds events, corrections, versioned skills, a full-text index and a small
+//! key/value state, every row scoped by [`WorkspaceId`]. Implementations:
+//! [`SqliteStore`] (embedded default), [`InMemoryStore`] (tests, ephemeral use).
+//!
+//! The trait is synchronous on purpose: the embedded store is SQLite (blocking by
+//! nature, and `rusqlite::Connection` must not be held across `.await`), and the hook
+//! hot path must not pay for starting an async runtime. Async callers wrap calls in
+//! `tokio::task::spawn_blocking`.
+
+mod memory;
+mod sqlite;
+
+pub use memory::InMemoryStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::Result;
+use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
+use serde::{Deserialize, Serialize};
+
+/// What a full-text search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchScope {
+    /// Prompts and responses.
+    Events,
+    /// Correction reasons, targets and diffs.
+    Corrections,
+    /// Skill names, descriptions and bodies.
+    Skills,
+}
+
+/// A skill without its body, for indexes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillSummary {
+    /// Name.
+    pub name: SkillName,
+    /// Description.
+    pub description: String,
+    /// Latest version.
+    pub version: u32,
+    /// Number of corrections behind it.
+    pub support: usize,
+    /// When the latest version was written.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One full-text search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The event id, correction id or skill name.
+    pub reference: String,
+    /// Relevance: higher is better (BM25, sign flipped for SQLite).
+    pub score: f64,
+}
+
+/// The storage contract.
+///
+/// Every method is scoped by workspace: no method ever returns a row of another
+/// workspace. Writes are idempotent by id (appending an event or inserting a correction
+/// whose id exists already is a no-op), so imports and retries never duplicate.
+/// Implementations are safe to share between threads, and [`SqliteStore`] also between
+/// processes (hooks run as separate processes).
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Appends events in one transaction. Each new event gets the next `seq` of its
+    /// session (the input `seq` is ignored). Returns how many were new.
+    fn append_events(&self, events: &[Event]) -> Result<usize>;
+
+    /// Events of a session with `seq > after_seq`, in order, at most `limit`.
+    fn session_events(
+        &self,
+        workspace: &WorkspaceId,
+        session: &SessionId,
+        after_seq: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<Event>>;
+
+    /// The last `n` events of a session, in order (oldest first).
+    fn last_events(
+        &self,
+        workspace: &WorkspaceId,
+        session: &SessionId,
+        n: usize,
+    ) -> Result<Vec<Event>>;
+
+    /// Inserts a correction; returns false when its id exists already.
+    fn insert_correction(&self, correction: &Correction) -> Result<bool>;
+
+    /// Replaces a stored correction (same id and workspace), e.g. to fill `accepted`.
+    fn update_correction(&self, correction: &Correction) -> Result<()>;
+
+    /// Corrections of a workspace, oldest first.
+    fn corrections(
+        &self,
+        workspace: &WorkspaceId,
+        filter: &CorrectionFilter,
+    ) -> Result<Vec<Correction>>;
+
+    /// Stores a skill version. A version lower than or equal to the stored one for the
+    /// same name is ignored (returns false): versions only move forward.
+    fn upsert_skill(&self, skill: &Skill) -> Result<bool>;
+
+    /// The latest version of every skill of a workspace, by name.
+    fn skills(&self, workspace: &WorkspaceId) -> Result<Vec<Skill>>;
+
+    /// Name, description and support of the latest version of each skill, most
+    /// supported first (then most recently updated), at most `limit`. Cheap: no bodies.
+    fn skill_index(&self, workspace: &WorkspaceId, limit: usize) -> Result<Vec<SkillSummary>>;
+
+    /// The latest version of one skill.
+    fn skill(&self, workspace: &WorkspaceId, name: &SkillName) -> Result<Option<Skill>>;
+
+    /// Full-text search (BM25 where available), best first, at most `limit` hits.
+    /// `query` is free text: it is split into terms, never interpreted as syntax.
+    fn search(
+        &self,
+        workspace: &WorkspaceId,
+        scope: SearchScope,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>>;
+
+    /// Reads a state value (watermarks, offsets, per-session memory).
+    fn get_state(&self, workspace: &WorkspaceId, key: &str) -> Result<Option<String>>;
+
+    /// Writes a state value.
+    fn set_state(&self, workspace: &WorkspaceId, key: &str, value: &str) -> Result<()>;
+
+    /// Adds `by` to an integer counter (created at 0) and returns the new value.
+    fn incr_counter(&self, workspace: &WorkspaceId, key: &str, by: i64) -> Result<i64>;
+
+    /// Workspaces that have any data.
+    fn workspaces(&self) -> Result<Vec<WorkspaceId>>;
+}
+
+/// Splits free text into search terms: lowercase alphanumeric runs (with `_`), at least
+/// two characters, deduplicated, at most `max` terms.
+pub fn search_terms(text: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+        if w.chars().count() < 2 {
+            continue;
+        }
+        let w = w.to_lowercase();
+        if !out.contains(&w) {
+            out.push(w);
+            if out.len() >= max {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_terms_are_plain_words() {
+        let t = super::search_terms("Use \"pnpm\" OR npm; NEAR(x) -- AND pnpm", 10);
+        assert_eq!(t, vec!["use", "pnpm", "or", "npm", "near", "and"]);
+    }
+}

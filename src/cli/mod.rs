@@ -1,0 +1,140 @@
+//! Command-line parsing and output formatting. Every decision lives in hivemind-core.
+
+mod hook;
+mod lists;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use hivemind_core::{Config, Hivemind};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Make coding agents learn from their users' corrections.
+#[derive(Debug, Parser)]
+#[command(name = "hivemind", version, about)]
+struct Cli {
+    /// Workspace id (default: HIVEMIND_WORKSPACE_ID, else derived from the project).
+    #[arg(long, global = true)]
+    workspace: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Handle one hook call of a host agent (payload on stdin). Always exits 0.
+    Hook {
+        /// claude-code, codex or cursor.
+        #[arg(long, default_value = "claude-code")]
+        agent: String,
+    },
+    /// Import Claude Code transcripts and Codex rollouts (files or folders).
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Mine corrections into skills.
+    Skillify {
+        #[command(subcommand)]
+        action: SkillifyAction,
+    },
+    /// Corrections of the workspace.
+    Corrections {
+        #[command(subcommand)]
+        action: ListAction,
+    },
+    /// Skills of the workspace.
+    Skills {
+        #[command(subcommand)]
+        action: ListAction,
+    },
+    /// Preview the context a prompt would receive, and why.
+    Context {
+        /// The prompt.
+        #[arg(long, default_value = "")]
+        prompt: String,
+        /// Token budget.
+        #[arg(long)]
+        budget: Option<usize>,
+        /// Print JSON (text, skills, scores).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SkillifyAction {
+    /// Mine now, blocking; idempotent.
+    Run {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ListAction {
+    /// List them.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn config(workspace: &Option<String>) -> Result<Config> {
+    let mut c = Config::from_env()?;
+    if let Some(w) = workspace {
+        c.workspace = Some(hivemind_core::WorkspaceId::new(w.clone())?);
+    }
+    Ok(c)
+}
+
+fn open(workspace: &Option<String>) -> Result<Hivemind> {
+    let c = config(workspace)?;
+    let home = c.home.display().to_string();
+    Hivemind::open(c).with_context(|| format!("opening the store under {home}"))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Hook { agent } = &cli.command {
+        return hook::run(agent, &cli.workspace);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HIVEMIND_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hivemind: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Hook { .. } => Ok(()),
+        Command::Import { paths } => lists::import(&open(&cli.workspace)?, &paths),
+        Command::Skillify {
+            action: SkillifyAction::Run { json },
+        } => lists::skillify(&open(&cli.workspace)?, json),
+        Command::Corrections {
+            action: ListAction::List { json },
+        } => lists::corrections(&open(&cli.workspace)?, json),
+        Command::Skills {
+            action: ListAction::List { json },
+        } => lists::skills(&open(&cli.workspace)?, json),
+        Command::Context {
+            prompt,
+            budget,
+            json,
+        } => lists::context(&open(&cli.workspace)?, &prompt, budget, json),
+    }
+}
