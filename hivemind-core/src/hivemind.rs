@@ -168,9 +168,16 @@ impl Hivemind {
         Ok(c)
     }
 
+    /// Folds hook journals waiting under the home into the store (see
+    /// [`crate::journal`]). Reading commands call it so they see every capture.
+    pub fn fold_journals(&self) -> Result<usize> {
+        crate::journal::fold_all(&self.inner.config.home, self.inner.store.as_ref())
+    }
+
     /// Corrections of this handle's workspace.
     pub fn corrections(&self, filter: &CorrectionFilter) -> Result<Vec<Correction>> {
         self.check_open()?;
+        self.fold_journals()?;
         self.inner.store.corrections(&self.inner.workspace, filter)
     }
 
@@ -282,6 +289,7 @@ impl Hivemind {
     pub async fn skillify(&self) -> Result<crate::skillify::SkillifyReport> {
         self.check_open()?;
         self.flush()?;
+        self.fold_journals()?;
         let home = &self.inner.config.home;
         std::fs::create_dir_all(home).map_err(|e| Error::io(home, e))?;
         let lock_path = home.join("skillify.lock");

@@ -3,7 +3,7 @@
 //!
 //! Everything a hook remembers between calls of a session (files the agent wrote, how
 //! far the transcript was read, what was already injected, the last prompt) lives in one
-//! [`SessionState`] row of the store's key/value state: one read and one write per call.
+//! [`SessionState`] file per session, read and written under a per-session lock.
 
 use crate::config::Config;
 use crate::detect::{self, followup, modified, rejection, user_edit::FileTracker};
@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::ingest::claude_transcript::ClaudeTranscriptReader;
 use crate::ingest::hook::{HookEvent, HookInput};
 use crate::ingest::IngestItem;
+use crate::journal::{JournalEntry, SessionFiles};
 use crate::model::{
     Agent, Correction, CorrectionId, CorrectionKind, Event, EventKind, SessionId, Target,
     WorkspaceId,
@@ -21,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-/// Per-session memory of the hook, kept in the store's state.
+/// Per-session memory of the hook, kept in the session's state file
+/// (see [`crate::journal`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionState {
     /// Files the agent wrote.
@@ -62,13 +64,10 @@ pub struct HookOutcome {
 #[derive(Debug)]
 pub struct HookProcessor<'a> {
     store: &'a dyn Store,
+    files: SessionFiles,
     config: &'a Config,
     lexicon: followup::CueLexicon,
     weights: followup::FollowupWeights,
-}
-
-fn state_key(session: &SessionId) -> String {
-    format!("session:{session}")
 }
 
 impl<'a> HookProcessor<'a> {
@@ -76,6 +75,7 @@ impl<'a> HookProcessor<'a> {
     pub fn new(store: &'a dyn Store, config: &'a Config) -> Self {
         HookProcessor {
             store,
+            files: SessionFiles::new(&config.home),
             config,
             lexicon: followup::CueLexicon::english(),
             weights: followup::FollowupWeights::default(),
@@ -92,18 +92,12 @@ impl<'a> HookProcessor<'a> {
         self.config.workspace_for(&cwd)
     }
 
-    /// Handles one hook call.
+    /// Handles one hook call. Capture-only events (tool use, responses) go to the
+    /// session journal without touching the store; the others fold the journal first.
     pub fn handle(&self, input: &HookInput) -> Result<HookOutcome> {
         let ws = self.workspace_of(input);
         let session = SessionId::new(input.session_id.clone())?;
-        let key = state_key(&session);
-        let mut state: SessionState = match self.store.get_state(&ws, &key)? {
-            Some(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
-                tracing::warn!("session state of {session} unreadable ({e}); starting afresh");
-                SessionState::default()
-            }),
-            None => SessionState::default(),
-        };
+        let mut lock = self.files.lock(&ws, &session)?;
         let cx = Cx {
             ws: &ws,
             session: &session,
@@ -111,6 +105,18 @@ impl<'a> HookProcessor<'a> {
             project: input.cwd.as_deref(),
         };
         let mut out = HookOutcome::default();
+        let mut journal: Vec<JournalEntry> = Vec::new();
+        let needs_store = matches!(
+            input.event,
+            HookEvent::SessionStart { .. }
+                | HookEvent::PromptSubmit { .. }
+                | HookEvent::Stop { .. }
+                | HookEvent::SessionEnd { .. }
+        );
+        if needs_store {
+            lock.fold(self.store)?;
+        }
+        let state = &mut lock.state;
         match &input.event {
             HookEvent::SessionStart { source } => {
                 self.append(
@@ -126,14 +132,14 @@ impl<'a> HookProcessor<'a> {
                     self.budget(&input.agent),
                     &state.injected,
                 )?;
-                out.context = self.take(sel, &mut state);
+                out.context = self.take(sel, state);
             }
             HookEvent::PromptSubmit { prompt } => {
-                out.corrections += self.check_user_edits(&cx, &mut state, Some(prompt))?;
+                out.corrections += self.check_user_edits(&cx, state, Some(prompt))?;
                 let window =
                     self.store
                         .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
-                out.corrections += self.on_prompt(&cx, &mut state, prompt, &window)?;
+                out.corrections += self.on_prompt(&cx, state, prompt, &window)?;
                 self.append(
                     &cx,
                     EventKind::Prompt {
@@ -154,21 +160,21 @@ impl<'a> HookProcessor<'a> {
                     self.budget(&input.agent),
                     &state.injected,
                 )?;
-                out.context = self.take(sel, &mut state);
+                out.context = self.take(sel, state);
             }
             HookEvent::PreToolUse {
                 tool,
                 input: ti,
                 call_id,
             } => {
-                self.append(
+                journal.push(self.entry(
                     &cx,
                     EventKind::ToolCall {
                         tool: tool.clone(),
                         call_id: call_id.clone(),
                         input: ti.clone(),
                     },
-                )?;
+                ));
             }
             HookEvent::PostToolUse {
                 tool,
@@ -176,20 +182,18 @@ impl<'a> HookProcessor<'a> {
                 response,
                 call_id,
             } => {
-                if input.agent != Agent::ClaudeCode
-                    || !self.has_call(&cx, &state, call_id.as_deref())?
-                {
-                    // Hosts without PreToolUse (Cursor, Codex without it) still get the call.
-                    self.append(
+                if input.agent != Agent::ClaudeCode {
+                    // Hosts without PreToolUse still get the call recorded.
+                    journal.push(self.entry(
                         &cx,
                         EventKind::ToolCall {
                             tool: tool.clone(),
                             call_id: call_id.clone(),
                             input: ti.clone(),
                         },
-                    )?;
+                    ));
                 }
-                self.append(
+                let result = self.entry(
                     &cx,
                     EventKind::ToolResult {
                         tool: tool.clone(),
@@ -197,22 +201,29 @@ impl<'a> HookProcessor<'a> {
                         output: response.clone(),
                         is_error: false,
                     },
-                )?;
+                );
+                let result_id = match &result {
+                    JournalEntry::Event(e) => Some(e.id.clone()),
+                    JournalEntry::Correction(_) => None,
+                };
+                journal.push(result);
                 if let Some((path, produced, accepted)) =
                     modified::modified_proposal(tool, ti, response)
                 {
                     let target = Target::File(detect::relative_to(&path, cx.project));
-                    let c = Correction::new(
+                    let redact = |s: String| crate::redact::redact(&s).into_owned();
+                    let mut c = Correction::new(
                         ws.clone(),
                         session.clone(),
                         CorrectionKind::Modified,
                         target,
-                        produced,
-                        Some(accepted),
+                        redact(produced),
+                        Some(redact(accepted)),
                         None,
                         0.95,
                     )?;
-                    self.store.insert_correction(&c)?;
+                    c.source_events.extend(result_id);
+                    journal.push(JournalEntry::Correction(Box::new(c)));
                     out.corrections += 1;
                 }
                 match detect::written_file(tool, ti) {
@@ -221,27 +232,27 @@ impl<'a> HookProcessor<'a> {
                 }
             }
             HookEvent::AgentFileEdit { path, .. } => {
-                self.append(
+                journal.push(self.entry(
                     &cx,
                     EventKind::ToolCall {
                         tool: "Edit".into(),
                         call_id: None,
                         input: serde_json::json!({"file_path": path}),
                     },
-                )?;
+                ));
                 state.files.record(&abs(path, cx.project));
             }
             HookEvent::AgentResponse { text } => {
-                self.append(&cx, EventKind::Response { text: text.clone() })?;
+                journal.push(self.entry(&cx, EventKind::Response { text: text.clone() }));
             }
             HookEvent::Stop { last_message } => {
                 out.corrections +=
-                    self.read_transcript(&cx, &mut state, input.transcript_path.as_deref())?;
+                    self.read_transcript(&cx, state, input.transcript_path.as_deref())?;
                 if let Some(text) = last_message.as_ref().filter(|t| !t.trim().is_empty()) {
                     self.append(&cx, EventKind::Response { text: text.clone() })?;
                 }
-                self.settle_followup(&cx, &mut state)?;
-                out.corrections += self.check_user_edits(&cx, &mut state, None)?;
+                self.settle_followup(&cx, state)?;
+                out.corrections += self.check_user_edits(&cx, state, None)?;
                 state.turns += 1;
                 let n = self.config.skillify_every_n_turns;
                 out.start_skillify = n > 0 && state.turns % n == 0;
@@ -249,9 +260,9 @@ impl<'a> HookProcessor<'a> {
             HookEvent::SubagentStop => {}
             HookEvent::SessionEnd { reason } => {
                 out.corrections +=
-                    self.read_transcript(&cx, &mut state, input.transcript_path.as_deref())?;
-                self.settle_followup(&cx, &mut state)?;
-                out.corrections += self.check_user_edits(&cx, &mut state, None)?;
+                    self.read_transcript(&cx, state, input.transcript_path.as_deref())?;
+                self.settle_followup(&cx, state)?;
+                out.corrections += self.check_user_edits(&cx, state, None)?;
                 self.append(
                     &cx,
                     EventKind::SessionEnd {
@@ -262,9 +273,15 @@ impl<'a> HookProcessor<'a> {
             }
             HookEvent::Other(_) => {}
         }
-        self.store
-            .set_state(&ws, &key, &serde_json::to_string(&state)?)?;
+        lock.append(&journal)?;
+        lock.save()?;
         Ok(out)
+    }
+
+    fn entry(&self, cx: &Cx<'_>, kind: EventKind) -> JournalEntry {
+        let mut e = Event::new(cx.ws.clone(), cx.session.clone(), cx.agent.clone(), kind);
+        crate::capture::sanitize_event(&mut e, self.config.max_tool_output_bytes);
+        JournalEntry::Event(Box::new(e))
     }
 
     fn budget(&self, agent: &Agent) -> usize {
@@ -292,17 +309,6 @@ impl<'a> HookProcessor<'a> {
         crate::capture::sanitize_event(&mut e, self.config.max_tool_output_bytes);
         self.store.append_events(std::slice::from_ref(&e))?;
         Ok(())
-    }
-
-    fn has_call(&self, cx: &Cx<'_>, state: &SessionState, call_id: Option<&str>) -> Result<bool> {
-        let Some(id) = call_id else { return Ok(false) };
-        let recent =
-            self.store
-                .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(500))?;
-        Ok(recent
-            .iter()
-            .rev()
-            .any(|e| matches!(&e.kind, EventKind::ToolCall { call_id: Some(c), .. } if c == id)))
     }
 
     fn on_prompt(
@@ -670,7 +676,7 @@ pub struct HookRun {
 pub fn run_hook(config: &Config, agent: &Agent, payload: &str) -> Result<HookRun> {
     let input = crate::ingest::hook::parse_hook(agent, payload)?;
     let result = (|| {
-        let store = crate::store::SqliteStore::open(config.db_path())?;
+        let store = crate::store::LazySqliteStore::new(config.db_path());
         let p = HookProcessor::new(&store, config);
         let ws = p.workspace_of(&input);
         let out = p.handle(&input)?;

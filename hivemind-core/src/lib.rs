@@ -43,6 +43,7 @@ pub mod hivemind;
 pub mod hook;
 pub mod import;
 pub mod ingest;
+pub mod journal;
 pub mod model;
 pub mod redact;
 pub mod skillify;

@@ -153,6 +153,8 @@ impl CueLexicon {
                 "ship it",
                 "that's all",
                 "that is all",
+                "no worries",
+                "no problem",
                 "well done",
                 "good job",
                 "works now",
@@ -222,6 +224,8 @@ pub struct FollowupWeights {
     pub repetition: f32,
     /// Contrast cue anywhere.
     pub contrast: f32,
+    /// The prompt opens with a contrast ("Actually, ...", "Instead, ...").
+    pub contrast_opener: f32,
     /// Revert verb opening a sentence.
     pub revert_opener: f32,
     /// Revert verb elsewhere.
@@ -249,9 +253,10 @@ pub struct FollowupWeights {
 impl Default for FollowupWeights {
     fn default() -> Self {
         FollowupWeights {
-            negation_opener: 1.5,
+            negation_opener: 2.0,
             repetition: 1.5,
             contrast: 1.0,
+            contrast_opener: 1.5,
             revert_opener: 2.0,
             revert: 1.2,
             problem: 1.0,
@@ -387,6 +392,12 @@ pub fn classify(
     } else if lex
         .contrast
         .iter()
+        .any(|c| *c != "but" && opens_with(&p, c))
+    {
+        add(&mut s, "contrast_opener", w.contrast_opener, true);
+    } else if lex
+        .contrast
+        .iter()
         .any(|c| contains_phrase(&p, c) && *c != "but")
         || contains_not_x(&p)
     {
@@ -513,8 +524,9 @@ mod tests {
     fn feature_contrast_and_not_x() {
         assert!(fired(
             &score("Actually call it total, not tmp", "tmp"),
-            "contrast"
+            "contrast_opener"
         ));
+        assert!(fired(&score("call it total, not tmp", "tmp"), "contrast"));
         assert!(fired(&score("use x instead", "y"), "contrast"));
         assert!(!fired(&score("do not worry", "y"), "contrast"));
     }
@@ -558,6 +570,10 @@ mod tests {
             ("That's almost right, but the header must be bold", "header"),
             ("undo the last change", "edited file"),
             ("it still doesn't work", "fixed the bug"),
+            (
+                "Actually call it grand_total, not tmp",
+                "tmp is the running sum\nDocumented tmp.\n",
+            ),
         ];
         for (p, o) in yes {
             assert!(score(p, o).is_correction, "{p}: {:?}", score(p, o));

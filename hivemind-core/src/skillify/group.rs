@@ -141,14 +141,26 @@ pub fn weighted(corrections: &[Correction], lex: &CueLexicon) -> Vec<Features> {
     let n = raw.len().max(1) as f32;
     raw.iter()
         .map(|f| {
+            // A feature no other correction has can never make two corrections alike;
+            // it would only dilute the similarity. Keep features shared by 2+.
             f.iter()
-                .map(|(k, w)| {
-                    let d = *df.get(k.as_str()).unwrap_or(&1) as f32;
-                    (k.clone(), w * (1.0 + n / d).ln())
+                .filter_map(|(k, w)| {
+                    let d = *df.get(k.as_str()).unwrap_or(&1);
+                    (d >= 2).then(|| (k.clone(), w * (1.0 + n / d as f32).ln()))
                 })
                 .collect()
         })
         .collect()
+}
+
+/// Context features (file type, tool) say where, not what: alone they never join.
+fn is_context(k: &str) -> bool {
+    k.starts_with("ext:") || k.starts_with("tool:") || k.starts_with("target:")
+}
+
+/// Do `a` and `b` share a feature that says what changed (not just where)?
+fn share_content(a: &Features, b: &Features) -> bool {
+    a.keys().any(|k| !is_context(k) && b.contains_key(k))
 }
 
 /// Groups corrections (already in time order) greedily by centroid similarity.
@@ -158,6 +170,7 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
         let best = groups
             .iter()
             .enumerate()
+            .filter(|(_, grp)| share_content(v, &grp.centroid))
             .map(|(g, grp)| (g, cosine(v, &grp.centroid)))
             .filter(|(_, s)| *s >= threshold)
             .max_by(|a, b| a.1.total_cmp(&b.1));

@@ -133,6 +133,23 @@ pub async fn mine(
     let vectors = group::weighted(&corrections, &lex);
     let groups = group::group(&vectors, opts.threshold);
     report.groups = groups.len();
+    for g in &groups {
+        tracing::debug!(
+            members = ?g.members,
+            top = ?group::top_features(g, 8),
+            "group"
+        );
+    }
+    for (i, v) in vectors.iter().enumerate() {
+        let best: Vec<(usize, f32)> = vectors
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(j, w)| (j, group::cosine(v, w)))
+            .filter(|(_, s)| *s > 0.1)
+            .collect();
+        tracing::trace!(correction = i, ?best, "similar");
+    }
     let skills = store.skills(ws)?;
     let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, s) in skills.iter().enumerate() {

@@ -198,14 +198,9 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let root = home.path().join("skills");
         let mut w = SkillWriter::new(root.clone(), home.path(), None).unwrap();
-        assert!(matches!(
-            w.write(&skill("a")).unwrap(),
-            WriteOutcome::Written(_)
-        ));
-        assert!(matches!(
-            w.write(&skill("a")).unwrap(),
-            WriteOutcome::Unchanged(_)
-        ));
+        let a = skill("a");
+        assert!(matches!(w.write(&a).unwrap(), WriteOutcome::Written(_)));
+        assert!(matches!(w.write(&a).unwrap(), WriteOutcome::Unchanged(_)));
         assert!(matches!(
             w.write(&skill("b")).unwrap(),
             WriteOutcome::Written(_)

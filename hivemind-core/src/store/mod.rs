@@ -9,9 +9,11 @@
 //! hot path must not pay for starting an async runtime. Async callers wrap calls in
 //! `tokio::task::spawn_blocking`.
 
+mod lazy;
 mod memory;
 mod sqlite;
 
+pub use lazy::LazySqliteStore;
 pub use memory::InMemoryStore;
 pub use sqlite::SqliteStore;
 

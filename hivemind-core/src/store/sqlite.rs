@@ -105,7 +105,16 @@ impl SqliteStore {
                     Err(e) => return Err(e.into()),
                 }
             }
-            conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+            // A small WAL: each new process (a hook) rebuilds the WAL index by reading
+            // the whole WAL on open, so it must stay short.
+            conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=32; PRAGMA journal_size_limit=262144;")?;
+            // Hooks are short-lived processes, each usually the only connection: without
+            // this, every exit would checkpoint the WAL (an fsync) and delete it.
+            // Checkpoints still happen automatically as the WAL grows.
+            conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )?;
         }
         conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;")?;
         migrate(&mut conn)?;

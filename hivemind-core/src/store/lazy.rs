@@ -1,0 +1,100 @@
+//! A [`SqliteStore`] opened on first use: hooks that only journal never pay for it.
+
+use super::{SearchHit, SearchScope, SkillSummary, SqliteStore, Store};
+use crate::error::Result;
+use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Opens the SQLite database at `path` the first time a method needs it.
+#[derive(Debug)]
+pub struct LazySqliteStore {
+    path: PathBuf,
+    inner: OnceLock<SqliteStore>,
+}
+
+impl LazySqliteStore {
+    /// A store for `path`, not opened yet.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LazySqliteStore {
+            path: path.into(),
+            inner: OnceLock::new(),
+        }
+    }
+
+    /// Has the database been opened?
+    pub fn is_open(&self) -> bool {
+        self.inner.get().is_some()
+    }
+
+    fn get(&self) -> Result<&SqliteStore> {
+        if let Some(s) = self.inner.get() {
+            return Ok(s);
+        }
+        let s = SqliteStore::open(&self.path)?;
+        Ok(self.inner.get_or_init(|| s))
+    }
+}
+
+impl Store for LazySqliteStore {
+    fn append_events(&self, events: &[Event]) -> Result<usize> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        self.get()?.append_events(events)
+    }
+    fn session_events(
+        &self,
+        w: &WorkspaceId,
+        s: &SessionId,
+        after: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<Event>> {
+        self.get()?.session_events(w, s, after, limit)
+    }
+    fn last_events(&self, w: &WorkspaceId, s: &SessionId, n: usize) -> Result<Vec<Event>> {
+        self.get()?.last_events(w, s, n)
+    }
+    fn insert_correction(&self, c: &Correction) -> Result<bool> {
+        self.get()?.insert_correction(c)
+    }
+    fn update_correction(&self, c: &Correction) -> Result<()> {
+        self.get()?.update_correction(c)
+    }
+    fn corrections(&self, w: &WorkspaceId, f: &CorrectionFilter) -> Result<Vec<Correction>> {
+        self.get()?.corrections(w, f)
+    }
+    fn upsert_skill(&self, s: &Skill) -> Result<bool> {
+        self.get()?.upsert_skill(s)
+    }
+    fn skills(&self, w: &WorkspaceId) -> Result<Vec<Skill>> {
+        self.get()?.skills(w)
+    }
+    fn skill_index(&self, w: &WorkspaceId, limit: usize) -> Result<Vec<SkillSummary>> {
+        self.get()?.skill_index(w, limit)
+    }
+    fn skill(&self, w: &WorkspaceId, n: &SkillName) -> Result<Option<Skill>> {
+        self.get()?.skill(w, n)
+    }
+    fn search(
+        &self,
+        w: &WorkspaceId,
+        scope: SearchScope,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        self.get()?.search(w, scope, q, limit)
+    }
+    fn get_state(&self, w: &WorkspaceId, k: &str) -> Result<Option<String>> {
+        self.get()?.get_state(w, k)
+    }
+    fn set_state(&self, w: &WorkspaceId, k: &str, v: &str) -> Result<()> {
+        self.get()?.set_state(w, k, v)
+    }
+    fn incr_counter(&self, w: &WorkspaceId, k: &str, by: i64) -> Result<i64> {
+        self.get()?.incr_counter(w, k, by)
+    }
+    fn workspaces(&self) -> Result<Vec<WorkspaceId>> {
+        self.get()?.workspaces()
+    }
+}
