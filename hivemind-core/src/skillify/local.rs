@@ -192,6 +192,16 @@ fn example(c: &Correction) -> Option<String> {
     (!produced.is_empty()).then(|| format!("`{}` (rejected)", clip(produced, 140)))
 }
 
+/// Capitalized, ending with a full stop.
+fn sentence(text: &str) -> String {
+    let t = text.trim();
+    let mut out: String = t.chars().take(1).flat_map(char::to_uppercase).chain(t.chars().skip(1)).collect();
+    if !out.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
+    }
+    out
+}
+
 /// The full draft.
 pub fn draft(g: &CorrectionGroup) -> SkillDraft {
     let name = g
@@ -214,6 +224,7 @@ pub fn draft(g: &CorrectionGroup) -> SkillDraft {
             }
         }
     };
+    let summary = sentence(&summary);
     let description = clip(
         &format!("{summary} Applies when {applies}. Learned from {n} user corrections in this workspace."),
         1000,

@@ -52,7 +52,7 @@ pub fn render_for_context(skill: &Skill) -> String {
         if line.starts_with("## ") {
             skip = line.to_lowercase().contains("evidence");
         }
-        if !skip {
+        if !skip && !line.starts_with("# ") {
             body.push_str(line);
             body.push('\n');
         }
