@@ -209,16 +209,18 @@ fn session_events(n: usize, seed: u64) -> Vec<Event> {
     let mut out = Vec::with_capacity(n);
     let mut session = SessionId::new("session-0").expect("valid session");
     while out.len() < n {
+        let prompt_len = 120 + rng.below(160);
         let mut turn = vec![EventKind::Prompt {
-            text: prose(&mut rng, 120 + rng.below(160)),
+            text: prose(&mut rng, prompt_len),
         }];
         for _ in 0..4 {
             let (call, result) = tool_pair(&mut rng);
             turn.push(call);
             turn.push(result);
         }
+        let response_len = 300 + rng.below(600);
         turn.push(EventKind::Response {
-            text: prose(&mut rng, 300 + rng.below(600)),
+            text: prose(&mut rng, response_len),
         });
         for kind in turn {
             if out.len() == n {

@@ -2,6 +2,7 @@
 
 mod hook;
 mod lists;
+mod setup;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -48,6 +49,34 @@ enum Command {
     Skills {
         #[command(subcommand)]
         action: ListAction,
+    },
+    /// Wire hivemind's hooks into an agent host (idempotent; backs up the file it changes).
+    Install {
+        /// claude, codex or cursor.
+        host: String,
+        /// Project settings (`.claude/settings.json` in the current folder). Claude only.
+        #[arg(long, conflicts_with = "global")]
+        project: bool,
+        /// User settings (`~/.claude/settings.json`, `~/.codex/hooks.json`, `~/.cursor/hooks.json`).
+        #[arg(long)]
+        global: bool,
+    },
+    /// Remove hivemind's hooks from an agent host, keeping every other entry.
+    Uninstall {
+        /// claude, codex or cursor.
+        host: String,
+        /// Project settings. Claude only.
+        #[arg(long, conflicts_with = "global")]
+        project: bool,
+        /// User settings.
+        #[arg(long)]
+        global: bool,
+    },
+    /// Where the data lives, the workspace, wired agents, counts, last capture, recent errors.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Preview the context a prompt would receive, and why.
     Context {
