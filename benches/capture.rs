@@ -23,8 +23,12 @@
 //! a fresh one (untimed) after `POOL` events, so no database grows past ~10k events and
 //! every sample sees the same sequence of database sizes.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use hivemind_core::{Agent, Config, Event, EventKind, Hivemind, SessionId, SqliteStore, Store, WorkspaceId};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use hivemind_core::{
+    Agent, Config, Event, EventKind, Hivemind, SessionId, SqliteStore, Store, WorkspaceId,
+};
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use std::hint::black_box;
@@ -66,17 +70,105 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "a", "to", "of", "in", "and", "is", "it", "for", "on", "with", "that", "this",
-    "store", "event", "session", "test", "cargo", "build", "error", "warning", "function",
-    "module", "return", "value", "config", "path", "file", "struct", "impl", "trait",
-    "async", "query", "index", "table", "insert", "commit", "batch", "result", "option",
-    "string", "vector", "hash", "map", "parse", "json", "write", "read", "lock", "thread",
-    "mutex", "buffer", "flush", "capture", "skill", "correction", "workspace", "schema",
-    "migration", "sqlite", "transaction", "prepared", "statement", "column", "row", "type",
-    "lifetime", "borrow", "clone", "serde", "serialize", "deserialize", "handler", "hook",
-    "payload", "timeout", "retry", "fixed", "failing", "passes", "compile", "unused",
-    "import", "variable", "closure", "iterator", "pnpm", "npm", "install", "package",
-    "dependency", "version", "release", "debug", "log", "trace", "span", "field", "enum",
+    "the",
+    "a",
+    "to",
+    "of",
+    "in",
+    "and",
+    "is",
+    "it",
+    "for",
+    "on",
+    "with",
+    "that",
+    "this",
+    "store",
+    "event",
+    "session",
+    "test",
+    "cargo",
+    "build",
+    "error",
+    "warning",
+    "function",
+    "module",
+    "return",
+    "value",
+    "config",
+    "path",
+    "file",
+    "struct",
+    "impl",
+    "trait",
+    "async",
+    "query",
+    "index",
+    "table",
+    "insert",
+    "commit",
+    "batch",
+    "result",
+    "option",
+    "string",
+    "vector",
+    "hash",
+    "map",
+    "parse",
+    "json",
+    "write",
+    "read",
+    "lock",
+    "thread",
+    "mutex",
+    "buffer",
+    "flush",
+    "capture",
+    "skill",
+    "correction",
+    "workspace",
+    "schema",
+    "migration",
+    "sqlite",
+    "transaction",
+    "prepared",
+    "statement",
+    "column",
+    "row",
+    "type",
+    "lifetime",
+    "borrow",
+    "clone",
+    "serde",
+    "serialize",
+    "deserialize",
+    "handler",
+    "hook",
+    "payload",
+    "timeout",
+    "retry",
+    "fixed",
+    "failing",
+    "passes",
+    "compile",
+    "unused",
+    "import",
+    "variable",
+    "closure",
+    "iterator",
+    "pnpm",
+    "npm",
+    "install",
+    "package",
+    "dependency",
+    "version",
+    "release",
+    "debug",
+    "log",
+    "trace",
+    "span",
+    "field",
+    "enum",
 ];
 
 const FILES: &[&str] = &[
@@ -110,14 +202,25 @@ fn output_lines(rng: &mut Rng, bytes: usize) -> String {
     let mut s = String::with_capacity(bytes + 80);
     while s.len() < bytes {
         match rng.below(4) {
-            0 => s.push_str(&format!("   Compiling {} v0.{}.{}\n", rng.pick(WORDS), rng.below(9), rng.below(30))),
+            0 => s.push_str(&format!(
+                "   Compiling {} v0.{}.{}\n",
+                rng.pick(WORDS),
+                rng.below(9),
+                rng.below(30)
+            )),
             1 => s.push_str(&format!(
                 "test {}::{}_{} ... ok\n",
                 rng.pick(WORDS),
                 rng.pick(WORDS),
                 rng.pick(WORDS)
             )),
-            2 => s.push_str(&format!("{}:{}:{}: {}\n", rng.pick(FILES), rng.below(900), rng.below(80), prose(rng, 40))),
+            2 => s.push_str(&format!(
+                "{}:{}:{}: {}\n",
+                rng.pick(FILES),
+                rng.below(900),
+                rng.below(80),
+                prose(rng, 40)
+            )),
             _ => {
                 s.push_str(&prose(rng, 50));
                 s.push('\n');
@@ -227,9 +330,15 @@ fn session_events(n: usize, seed: u64) -> Vec<Event> {
                 break;
             }
             if out.len() % SESSION_LEN == 0 {
-                session = SessionId::new(format!("session-{}", out.len() / SESSION_LEN)).expect("valid session");
+                session = SessionId::new(format!("session-{}", out.len() / SESSION_LEN))
+                    .expect("valid session");
             }
-            out.push(Event::new(ws.clone(), session.clone(), Agent::ClaudeCode, kind));
+            out.push(Event::new(
+                ws.clone(),
+                session.clone(),
+                Agent::ClaudeCode,
+                kind,
+            ));
         }
     }
     out
@@ -290,14 +399,18 @@ const EVENTS_DDL: &str = "
         data TEXT NOT NULL
     );
     CREATE INDEX events_by_session ON events(workspace, session, seq);";
-const FTS_DDL: &str = "CREATE VIRTUAL TABLE events_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);";
+const FTS_DDL: &str =
+    "CREATE VIRTUAL TABLE events_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);";
 /// What `SqliteStore::open` sets beyond WAL + synchronous=NORMAL.
 const STORE_PRAGMAS: &str = "PRAGMA wal_autocheckpoint=32; PRAGMA journal_size_limit=262144;";
 
 static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn fresh_path(dir: &Path) -> PathBuf {
-    dir.join(format!("bench-{}.db", DB_COUNTER.fetch_add(1, Ordering::Relaxed)))
+    dir.join(format!(
+        "bench-{}.db",
+        DB_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 fn remove_db(path: &Path) {
@@ -325,7 +438,8 @@ fn open_raw(path: &Path, opts: RawOptions) -> Connection {
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
         .expect("WAL");
     assert_eq!(mode, "wal");
-    conn.execute_batch("PRAGMA synchronous=NORMAL;").expect("pragmas");
+    conn.execute_batch("PRAGMA synchronous=NORMAL;")
+        .expect("pragmas");
     if opts.store_pragmas {
         conn.execute_batch(STORE_PRAGMAS).expect("store pragmas");
     }
@@ -378,8 +492,10 @@ fn time_raw(rows: &[Row], batch: usize, iters: u64, dir: &Path, opts: RawOptions
                 .expect("prepare");
             let mut insert_fts = if opts.fts {
                 Some(
-                    conn.prepare("INSERT INTO events_fts (text, workspace, ref) VALUES (?1, ?2, ?3)")
-                        .expect("prepare"),
+                    conn.prepare(
+                        "INSERT INTO events_fts (text, workspace, ref) VALUES (?1, ?2, ?3)",
+                    )
+                    .expect("prepare"),
                 )
             } else {
                 None
@@ -389,10 +505,20 @@ fn time_raw(rows: &[Row], batch: usize, iters: u64, dir: &Path, opts: RawOptions
                 begin.execute([]).expect("begin");
                 for r in black_box(chunk) {
                     insert
-                        .execute(params![r.id, r.workspace, r.session, r.agent, r.seq, r.at, r.kind, r.data])
+                        .execute(params![
+                            r.id,
+                            r.workspace,
+                            r.session,
+                            r.agent,
+                            r.seq,
+                            r.at,
+                            r.kind,
+                            r.data
+                        ])
                         .expect("insert");
                     if let (Some(stmt), Some(text)) = (insert_fts.as_mut(), r.fts.as_deref()) {
-                        stmt.execute(params![text, r.workspace, r.id]).expect("insert fts");
+                        stmt.execute(params![text, r.workspace, r.id])
+                            .expect("insert fts");
                     }
                 }
                 commit.execute([]).expect("commit");
@@ -447,7 +573,9 @@ fn verify_same_rows(events: &[Event], rows: &[Row], dir: &Path) {
     drop(store);
     let conn = Connection::open(&path).expect("open");
     let mut stmt = conn
-        .prepare("SELECT id, workspace, session, agent, seq, at, kind, data FROM events ORDER BY rowid")
+        .prepare(
+            "SELECT id, workspace, session, agent, seq, at, kind, data FROM events ORDER BY rowid",
+        )
         .expect("prepare");
     let stored: Vec<Row> = stmt
         .query_map([], |r| {
@@ -474,10 +602,16 @@ fn verify_same_rows(events: &[Event], rows: &[Row], dir: &Path) {
     remove_db(&path);
     assert_eq!(stored.len(), rows.len());
     for (s, r) in stored.iter().zip(rows) {
-        let r = Row { fts: None, ..r.clone() };
+        let r = Row {
+            fts: None,
+            ..r.clone()
+        };
         assert_eq!(*s, r, "raw rows must be the rows the store writes");
     }
-    assert_eq!(fts_rows as usize, rows.iter().filter(|r| r.fts.is_some()).count());
+    assert_eq!(
+        fts_rows as usize,
+        rows.iter().filter(|r| r.fts.is_some()).count()
+    );
 }
 
 fn describe(rows: &[Row]) {
@@ -540,9 +674,27 @@ fn benches(c: &mut Criterion) {
     let batch = 1000;
     group.throughput(Throughput::Elements(batch as u64));
     for (name, opts) in [
-        ("raw+store_pragmas", RawOptions { fts: false, store_pragmas: true }),
-        ("raw+fts", RawOptions { fts: true, store_pragmas: false }),
-        ("raw+fts+store_pragmas", RawOptions { fts: true, store_pragmas: true }),
+        (
+            "raw+store_pragmas",
+            RawOptions {
+                fts: false,
+                store_pragmas: true,
+            },
+        ),
+        (
+            "raw+fts",
+            RawOptions {
+                fts: true,
+                store_pragmas: false,
+            },
+        ),
+        (
+            "raw+fts+store_pragmas",
+            RawOptions {
+                fts: true,
+                store_pragmas: true,
+            },
+        ),
     ] {
         group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &batch| {
             b.iter_custom(|iters| time_raw(&rows, batch, iters, dir.path(), opts))

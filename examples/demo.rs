@@ -43,7 +43,11 @@ impl Session<'_> {
     }
 
     fn transcript_line(&self, line: Value) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.transcript).expect("transcript");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.transcript)
+            .expect("transcript");
         writeln!(f, "{line}").expect("write transcript");
     }
 
@@ -51,7 +55,10 @@ impl Session<'_> {
         let input = json!({"command": command});
         self.transcript_line(json!({"type": "assistant", "uuid": format!("{id}-a"), "sessionId": self.id,
             "message": {"role": "assistant", "content": [{"type": "tool_use", "id": id, "name": "Bash", "input": input}]}}));
-        self.hook("PreToolUse", json!({"tool_name": "Bash", "tool_input": input, "tool_use_id": id}));
+        self.hook(
+            "PreToolUse",
+            json!({"tool_name": "Bash", "tool_input": input, "tool_use_id": id}),
+        );
         match rejection {
             Some(feedback) => self.transcript_line(json!({"type": "user", "uuid": format!("{id}-r"), "sessionId": self.id,
                 "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": id, "is_error": true, "content": format!("{REJECTED}{feedback}")}]}})),
@@ -64,10 +71,16 @@ impl Session<'_> {
     fn write(&self, id: &str, file: &str, content: &str) {
         let path = self.project.join(file);
         let input = json!({"file_path": path, "content": content});
-        self.hook("PreToolUse", json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id}));
+        self.hook(
+            "PreToolUse",
+            json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id}),
+        );
         std::fs::write(&path, content).expect("write file");
-        self.hook("PostToolUse", json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id,
-            "tool_response": {"type": "create", "filePath": path, "content": content}}));
+        self.hook(
+            "PostToolUse",
+            json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id,
+            "tool_response": {"type": "create", "filePath": path, "content": content}}),
+        );
     }
 }
 
@@ -90,30 +103,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Session 1: a follow-up prompt corrects the agent.
     let s = session(1);
     s.hook("SessionStart", json!({"source": "startup"}));
-    s.hook("UserPromptSubmit", json!({"prompt": "Add the date-fns package"}));
+    s.hook(
+        "UserPromptSubmit",
+        json!({"prompt": "Add the date-fns package"}),
+    );
     s.bash("toolu_1a", "npm install date-fns", None);
-    s.hook("Stop", json!({"last_assistant_message": "Installed date-fns with npm."}));
-    s.hook("UserPromptSubmit", json!({"prompt": "No, this repo uses pnpm. Never npm here: run pnpm add date-fns."}));
+    s.hook(
+        "Stop",
+        json!({"last_assistant_message": "Installed date-fns with npm."}),
+    );
+    s.hook(
+        "UserPromptSubmit",
+        json!({"prompt": "No, this repo uses pnpm. Never npm here: run pnpm add date-fns."}),
+    );
     s.bash("toolu_1b", "pnpm add date-fns", None);
-    s.hook("Stop", json!({"last_assistant_message": "Installed with pnpm."}));
+    s.hook(
+        "Stop",
+        json!({"last_assistant_message": "Installed with pnpm."}),
+    );
     s.hook("SessionEnd", json!({"reason": "prompt_input_exit"}));
     // Session 2: the user rejects the tool use and says why.
     let s = session(2);
     s.hook("SessionStart", json!({"source": "startup"}));
     s.hook("UserPromptSubmit", json!({"prompt": "Add lodash"}));
-    s.bash("toolu_2a", "npm install lodash", Some("we use pnpm in this repo, run pnpm add instead"));
+    s.bash(
+        "toolu_2a",
+        "npm install lodash",
+        Some("we use pnpm in this repo, run pnpm add instead"),
+    );
     s.bash("toolu_2b", "pnpm add lodash", None);
-    s.hook("Stop", json!({"last_assistant_message": "Added lodash with pnpm."}));
+    s.hook(
+        "Stop",
+        json!({"last_assistant_message": "Added lodash with pnpm."}),
+    );
     s.hook("SessionEnd", json!({"reason": "prompt_input_exit"}));
     // Session 3: the agent writes a script with npm; the user fixes the file.
     let s = session(3);
     s.hook("SessionStart", json!({"source": "startup"}));
-    s.hook("UserPromptSubmit", json!({"prompt": "Write a setup script in setup.sh"}));
-    s.write("toolu_3a", "setup.sh", "#!/bin/sh\nnpm install\nnpm run build\n");
+    s.hook(
+        "UserPromptSubmit",
+        json!({"prompt": "Write a setup script in setup.sh"}),
+    );
+    s.write(
+        "toolu_3a",
+        "setup.sh",
+        "#!/bin/sh\nnpm install\nnpm run build\n",
+    );
     s.hook("Stop", json!({"last_assistant_message": "Wrote setup.sh."}));
-    std::fs::write(project.join("setup.sh"), "#!/bin/sh\npnpm install\npnpm run build\n")?; // the user's edit
-    s.hook("UserPromptSubmit", json!({"prompt": "I switched it to pnpm, we never use npm here. Now add a README."}));
-    s.hook("Stop", json!({"last_assistant_message": "Added README.md."}));
+    std::fs::write(
+        project.join("setup.sh"),
+        "#!/bin/sh\npnpm install\npnpm run build\n",
+    )?; // the user's edit
+    s.hook(
+        "UserPromptSubmit",
+        json!({"prompt": "I switched it to pnpm, we never use npm here. Now add a README."}),
+    );
+    s.hook(
+        "Stop",
+        json!({"last_assistant_message": "Added README.md."}),
+    );
     s.hook("SessionEnd", json!({"reason": "prompt_input_exit"}));
 
     std::env::set_current_dir(&project)?;
@@ -121,32 +169,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let corrections = hm.corrections(&CorrectionFilter::default())?;
     println!("{} corrections recorded:", corrections.len());
     for c in &corrections {
-        println!("- [{}] target {} | produced {:?} | accepted {:?} | reason {:?}",
-            c.kind, c.target.label(), first_line(&c.produced), c.accepted.as_deref().map(first_line), c.reason.as_deref().unwrap_or("-"));
+        println!(
+            "- [{}] target {} | produced {:?} | accepted {:?} | reason {:?}",
+            c.kind,
+            c.target.label(),
+            first_line(&c.produced),
+            c.accepted.as_deref().map(first_line),
+            c.reason.as_deref().unwrap_or("-")
+        );
     }
 
     println!("\n== 2. Mining: the recurring correction becomes a skill ==\n");
     let report = hm.skillify_blocking()?;
     for s in report.created.iter().chain(&report.updated) {
-        let path = project.join(".claude/skills").join(s.name.as_str()).join("SKILL.md");
-        println!("skill {} (v{}, {} corrections) written to {}\n", s.name, s.version, s.provenance.corrections.len(), path.display());
+        let path = project
+            .join(".claude/skills")
+            .join(s.name.as_str())
+            .join("SKILL.md");
+        println!(
+            "skill {} (v{}, {} corrections) written to {}\n",
+            s.name,
+            s.version,
+            s.provenance.corrections.len(),
+            path.display()
+        );
         println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
     }
 
     println!("== 3. The next session: the lesson arrives before the agent acts ==\n");
     let s = session(4);
-    let start = s.hook("SessionStart", json!({"source": "startup"})).unwrap_or_default();
-    let prompt = s.hook("UserPromptSubmit", json!({"prompt": "Add the zod package"})).unwrap_or_default();
+    let start = s
+        .hook("SessionStart", json!({"source": "startup"}))
+        .unwrap_or_default();
+    let prompt = s
+        .hook("UserPromptSubmit", json!({"prompt": "Add the zod package"}))
+        .unwrap_or_default();
     let context = |out: &str| -> String {
-        serde_json::from_str::<Value>(out).ok()
-            .and_then(|v| v["hookSpecificOutput"]["additionalContext"].as_str().map(str::to_string))
+        serde_json::from_str::<Value>(out)
+            .ok()
+            .and_then(|v| {
+                v["hookSpecificOutput"]["additionalContext"]
+                    .as_str()
+                    .map(str::to_string)
+            })
             .unwrap_or_default()
     };
     println!("SessionStart additionalContext:\n{}\n", context(&start));
-    println!("UserPromptSubmit additionalContext: {}", if prompt.is_empty() { "(nothing new: already given at SessionStart)".to_string() } else { context(&prompt) });
+    println!(
+        "UserPromptSubmit additionalContext: {}",
+        if prompt.is_empty() {
+            "(nothing new: already given at SessionStart)".to_string()
+        } else {
+            context(&prompt)
+        }
+    );
     Ok(())
 }
 
 fn first_line(s: &str) -> &str {
-    s.lines().find(|l| !l.trim().is_empty() && !l.starts_with("#!")).unwrap_or("")
+    s.lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with("#!"))
+        .unwrap_or("")
 }

@@ -160,6 +160,17 @@ fn run(cli: Cli) -> Result<()> {
         Command::Skills {
             action: ListAction::List { json },
         } => lists::skills(&open(&cli.workspace)?, json),
+        Command::Install {
+            host,
+            project,
+            global,
+        } => setup::install(&config(&cli.workspace)?, &host, project, global),
+        Command::Uninstall {
+            host,
+            project,
+            global,
+        } => setup::uninstall(&config(&cli.workspace)?, &host, project, global),
+        Command::Status { json } => setup::status(&open(&cli.workspace)?, json),
         Command::Context {
             prompt,
             budget,

@@ -195,7 +195,12 @@ fn example(c: &Correction) -> Option<String> {
 /// Capitalized, ending with a full stop.
 fn sentence(text: &str) -> String {
     let t = text.trim();
-    let mut out: String = t.chars().take(1).flat_map(char::to_uppercase).chain(t.chars().skip(1)).collect();
+    let mut out: String = t
+        .chars()
+        .take(1)
+        .flat_map(char::to_uppercase)
+        .chain(t.chars().skip(1))
+        .collect();
     if !out.ends_with(['.', '!', '?', '…']) {
         out.push('.');
     }
