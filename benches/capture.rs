@@ -13,19 +13,25 @@
 //! * `capture/hivemind`: one `Hivemind::capture` call with the default `batch_size`
 //!   (512); the periodic `append_events` flush is inside the timing, amortized.
 //!
-//! Two more groups split the gap between store and raw (batch 1,000 only):
-//! `breakdown/raw+store_pragmas` (raw plus the store's `wal_autocheckpoint=32` and
-//! `journal_size_limit`), `breakdown/raw+fts` (raw plus the FTS5 rows the store writes for
-//! prompts and responses) and `breakdown/raw+fts+store_pragmas` (both).
+//! Attribution (where the gap between store and raw goes): a cumulative ladder from the
+//! raw loop towards what `append_events` does, at the same batch sizes:
+//! `breakdown/1_pragmas` (raw + the store's `wal_autocheckpoint=32` and
+//! `journal_size_limit`), `breakdown/2_fts` (+ the FTS5 rows the store writes for prompts
+//! and responses), `breakdown/3_serialize` (+ `serde_json::to_string(&kind)` and
+//! `to_rfc3339` inside the timing). What remains between step 3 and `append/store` is
+//! the store's own bookkeeping (seq lookup, statement cache, `INSERT OR IGNORE`).
+//! For `capture`: `capture/sanitize_event` (redaction + truncation of one event) and
+//! `append/store/512` (the flush `capture` triggers every 512 events).
 //!
 //! Setup is outside the timing (`iter_custom`): events are generated once; each
 //! sample starts on a fresh database file in a temp dir, and a database is replaced by
-//! a fresh one (untimed) after `POOL` events, so no database grows past ~10k events and
+//! a fresh one (untimed) after `APPEND_POOL` / `CAPTURE_POOL` events, so no database grows past ~10k events and
 //! every sample sees the same sequence of database sizes.
 
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
+use hivemind_core::capture::sanitize_event;
 use hivemind_core::{
     Agent, Config, Event, EventKind, Hivemind, SessionId, SqliteStore, Store, WorkspaceId,
 };
@@ -44,6 +50,8 @@ const CAPTURE_POOL: usize = 10_240;
 /// Events per session (sessions change every `SESSION_LEN` events of the pool).
 const SESSION_LEN: usize = 400;
 const BATCHES: [usize; 3] = [1, 100, 1000];
+/// Events cloned (untimed) at a time before being handed to timed code.
+const CHUNK: usize = 2048;
 
 // ---------------------------------------------------------------------------------
 // Realistic events
@@ -69,106 +77,19 @@ impl Rng {
     }
 }
 
+#[rustfmt::skip]
 const WORDS: &[&str] = &[
-    "the",
-    "a",
-    "to",
-    "of",
-    "in",
-    "and",
-    "is",
-    "it",
-    "for",
-    "on",
-    "with",
-    "that",
-    "this",
-    "store",
-    "event",
-    "session",
-    "test",
-    "cargo",
-    "build",
-    "error",
-    "warning",
-    "function",
-    "module",
-    "return",
-    "value",
-    "config",
-    "path",
-    "file",
-    "struct",
-    "impl",
-    "trait",
-    "async",
-    "query",
-    "index",
-    "table",
-    "insert",
-    "commit",
-    "batch",
-    "result",
-    "option",
-    "string",
-    "vector",
-    "hash",
-    "map",
-    "parse",
-    "json",
-    "write",
-    "read",
-    "lock",
-    "thread",
-    "mutex",
-    "buffer",
-    "flush",
-    "capture",
-    "skill",
-    "correction",
-    "workspace",
-    "schema",
-    "migration",
-    "sqlite",
-    "transaction",
-    "prepared",
-    "statement",
-    "column",
-    "row",
-    "type",
-    "lifetime",
-    "borrow",
-    "clone",
-    "serde",
-    "serialize",
-    "deserialize",
-    "handler",
-    "hook",
-    "payload",
-    "timeout",
-    "retry",
-    "fixed",
-    "failing",
-    "passes",
-    "compile",
-    "unused",
-    "import",
-    "variable",
-    "closure",
-    "iterator",
-    "pnpm",
-    "npm",
-    "install",
-    "package",
-    "dependency",
-    "version",
-    "release",
-    "debug",
-    "log",
-    "trace",
-    "span",
-    "field",
-    "enum",
+    "the", "a", "to", "of", "in", "and", "is", "it", "for", "on", "with", "that", "this",
+    "store", "event", "session", "test", "cargo", "build", "error", "warning", "function",
+    "module", "return", "value", "config", "path", "file", "struct", "impl", "trait",
+    "async", "query", "index", "table", "insert", "commit", "batch", "result", "option",
+    "string", "vector", "hash", "map", "parse", "json", "write", "read", "lock", "thread",
+    "mutex", "buffer", "flush", "capture", "skill", "correction", "workspace", "schema",
+    "migration", "sqlite", "transaction", "prepared", "statement", "column", "row", "type",
+    "lifetime", "borrow", "clone", "serde", "serialize", "deserialize", "handler", "hook",
+    "payload", "timeout", "retry", "fixed", "failing", "passes", "compile", "unused",
+    "import", "variable", "closure", "iterator", "pnpm", "npm", "install", "package",
+    "dependency", "version", "release", "debug", "log", "trace", "span", "field", "enum",
 ];
 
 const FILES: &[&str] = &[
@@ -421,16 +342,50 @@ fn remove_db(path: &Path) {
     }
 }
 
+/// Steps of the attribution ladder; all `false` is the physical floor.
 #[derive(Debug, Clone, Copy)]
 struct RawOptions {
-    fts: bool,
+    /// The store's `wal_autocheckpoint=32` and `journal_size_limit`.
     store_pragmas: bool,
+    /// Also write the FTS5 rows of prompts and responses.
+    fts: bool,
+    /// Serialize `data` and `at` from the events inside the timing, as the store does.
+    serialize: bool,
 }
 
 const RAW: RawOptions = RawOptions {
-    fts: false,
     store_pragmas: false,
+    fts: false,
+    serialize: false,
 };
+
+/// Cumulative: each step adds one thing `append_events` does to the previous one.
+const LADDER: [(&str, RawOptions); 3] = [
+    (
+        "1_pragmas",
+        RawOptions {
+            store_pragmas: true,
+            fts: false,
+            serialize: false,
+        },
+    ),
+    (
+        "2_fts",
+        RawOptions {
+            store_pragmas: true,
+            fts: true,
+            serialize: false,
+        },
+    ),
+    (
+        "3_serialize",
+        RawOptions {
+            store_pragmas: true,
+            fts: true,
+            serialize: true,
+        },
+    ),
+];
 
 fn open_raw(path: &Path, opts: RawOptions) -> Connection {
     let conn = Connection::open(path).expect("open raw db");
@@ -473,7 +428,15 @@ fn time_store(events: &[Event], batch: usize, iters: u64, dir: &Path) -> Duratio
 }
 
 /// `iters` transactions of `batch` rows through one reused prepared INSERT.
-fn time_raw(rows: &[Row], batch: usize, iters: u64, dir: &Path, opts: RawOptions) -> Duration {
+/// `events[i]` is the event of `rows[i]` (read only with `opts.serialize`).
+fn time_raw(
+    rows: &[Row],
+    events: &[Event],
+    batch: usize,
+    iters: u64,
+    dir: &Path,
+    opts: RawOptions,
+) -> Duration {
     let per_db = (rows.len() / batch) as u64;
     let mut total = Duration::ZERO;
     let mut done = 0;
@@ -501,21 +464,39 @@ fn time_raw(rows: &[Row], batch: usize, iters: u64, dir: &Path, opts: RawOptions
                 None
             };
             let start = Instant::now();
-            for chunk in rows.chunks_exact(batch).take(n) {
+            let batches = rows.chunks_exact(batch).zip(events.chunks_exact(batch));
+            for (chunk, chunk_events) in batches.take(n) {
                 begin.execute([]).expect("begin");
-                for r in black_box(chunk) {
-                    insert
-                        .execute(params![
-                            r.id,
-                            r.workspace,
-                            r.session,
-                            r.agent,
-                            r.seq,
-                            r.at,
-                            r.kind,
-                            r.data
-                        ])
-                        .expect("insert");
+                for (r, e) in black_box(chunk).iter().zip(chunk_events) {
+                    if opts.serialize {
+                        let data = serde_json::to_string(&e.kind).expect("serialize");
+                        let at = e.at.to_rfc3339();
+                        insert
+                            .execute(params![
+                                r.id,
+                                r.workspace,
+                                r.session,
+                                r.agent,
+                                r.seq,
+                                at,
+                                e.kind.name(),
+                                data
+                            ])
+                            .expect("insert");
+                    } else {
+                        insert
+                            .execute(params![
+                                r.id,
+                                r.workspace,
+                                r.session,
+                                r.agent,
+                                r.seq,
+                                r.at,
+                                r.kind,
+                                r.data
+                            ])
+                            .expect("insert");
+                    }
                     if let (Some(stmt), Some(text)) = (insert_fts.as_mut(), r.fts.as_deref()) {
                         stmt.execute(params![text, r.workspace, r.id])
                             .expect("insert fts");
@@ -534,9 +515,10 @@ fn time_raw(rows: &[Row], batch: usize, iters: u64, dir: &Path, opts: RawOptions
 
 /// `iters` `Hivemind::capture` calls (default batch size), the flushes included.
 fn time_capture(events: &[Event], iters: u64, dir: &Path) -> Duration {
-    const CHUNK: usize = 2048; // events cloned (untimed) at a time; a multiple of 512
     let config = Config::default();
+    // Databases are swapped right after a flush, and chunks end on flush boundaries.
     assert_eq!(events.len() % config.batch_size, 0);
+    assert_eq!(CHUNK % config.batch_size, 0);
     let mut total = Duration::ZERO;
     let mut done = 0;
     while done < iters {
@@ -559,6 +541,28 @@ fn time_capture(events: &[Event], iters: u64, dir: &Path) -> Duration {
         done += n as u64;
         drop(hm);
         remove_db(&path);
+    }
+    total
+}
+
+/// `iters` calls of `sanitize_event` (what `capture` does before buffering), cycling
+/// through the events; clones are made outside the timing.
+fn time_sanitize(events: &[Event], iters: u64) -> Duration {
+    let max = Config::default().max_tool_output_bytes;
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    let mut at = 0;
+    while done < iters {
+        let n = ((iters - done) as usize).min(CHUNK).min(events.len() - at);
+        let mut owned: Vec<Event> = events[at..at + n].to_vec();
+        let start = Instant::now();
+        for e in owned.iter_mut() {
+            black_box(sanitize_event(black_box(e), max));
+        }
+        total += start.elapsed();
+        drop(owned);
+        done += n as u64;
+        at = (at + n) % events.len();
     }
     total
 }
@@ -656,9 +660,17 @@ fn benches(c: &mut Criterion) {
             b.iter_custom(|iters| time_store(append_events, batch, iters, dir.path()))
         });
         group.bench_with_input(BenchmarkId::new("raw", batch), &batch, |b, &batch| {
-            b.iter_custom(|iters| time_raw(&rows, batch, iters, dir.path(), RAW))
+            b.iter_custom(|iters| time_raw(&rows, append_events, batch, iters, dir.path(), RAW))
         });
     }
+    // The batch `capture` flushes with (the default `batch_size`).
+    let flush_batch = Config::default().batch_size;
+    group.throughput(Throughput::Elements(flush_batch as u64));
+    group.bench_with_input(
+        BenchmarkId::new("store", flush_batch),
+        &flush_batch,
+        |b, &batch| b.iter_custom(|iters| time_store(append_events, batch, iters, dir.path())),
+    );
     group.finish();
 
     let mut group = c.benchmark_group("capture");
@@ -667,38 +679,22 @@ fn benches(c: &mut Criterion) {
     group.bench_function("hivemind", |b| {
         b.iter_custom(|iters| time_capture(&events, iters, dir.path()))
     });
+    group.bench_function("sanitize_event", |b| {
+        b.iter_custom(|iters| time_sanitize(&events, iters))
+    });
     group.finish();
 
     let mut group = c.benchmark_group("breakdown");
     group.sampling_mode(SamplingMode::Flat);
-    let batch = 1000;
-    group.throughput(Throughput::Elements(batch as u64));
-    for (name, opts) in [
-        (
-            "raw+store_pragmas",
-            RawOptions {
-                fts: false,
-                store_pragmas: true,
-            },
-        ),
-        (
-            "raw+fts",
-            RawOptions {
-                fts: true,
-                store_pragmas: false,
-            },
-        ),
-        (
-            "raw+fts+store_pragmas",
-            RawOptions {
-                fts: true,
-                store_pragmas: true,
-            },
-        ),
-    ] {
-        group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &batch| {
-            b.iter_custom(|iters| time_raw(&rows, batch, iters, dir.path(), opts))
-        });
+    for batch in BATCHES {
+        group.throughput(Throughput::Elements(batch as u64));
+        for (name, opts) in LADDER {
+            group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &batch| {
+                b.iter_custom(|iters| {
+                    time_raw(&rows, append_events, batch, iters, dir.path(), opts)
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -24,23 +24,16 @@ pub trait Capture: Send + Sync {
 pub fn sanitize_event(event: &mut Event, max_bytes: usize) -> usize {
     let mut n = 0;
     let fix_text = |t: &mut String, n: &mut usize| {
-        if let std::borrow::Cow::Owned(s) = redact::redact(t) {
+        if let std::borrow::Cow::Owned(s) = redact::redact_bounded(t, max_bytes) {
             *n += 1;
             *t = s;
-        }
-        if t.len() > max_bytes {
-            *t = redact::truncate(t, max_bytes).into_owned();
         }
     };
     match &mut event.kind {
         EventKind::Prompt { text } | EventKind::Response { text } => fix_text(text, &mut n),
-        EventKind::ToolCall { input, .. } => {
-            n += redact::redact_json(input);
-            truncate_json(input, max_bytes);
-        }
-        EventKind::ToolResult { output, .. } => {
-            n += redact::redact_json(output);
-            truncate_json(output, max_bytes);
+        EventKind::ToolCall { input: v, .. } | EventKind::ToolResult { output: v, .. } => {
+            bound_json(v, max_bytes);
+            n += redact::redact_json(v);
         }
         EventKind::FileEdited {
             snippet: Some(s), ..
@@ -53,14 +46,15 @@ pub fn sanitize_event(event: &mut Event, max_bytes: usize) -> usize {
     n
 }
 
-/// Truncates every string in `v` to `max_bytes` (with a marker saying how much was cut).
-fn truncate_json(v: &mut Value, max_bytes: usize) {
+/// Redacts and truncates every string of `v` longer than `max_bytes` (bounded work);
+/// shorter strings are left for [`redact::redact_json`].
+fn bound_json(v: &mut Value, max_bytes: usize) {
     match v {
         Value::String(s) if s.len() > max_bytes => {
-            *s = redact::truncate(s, max_bytes).into_owned();
+            *s = redact::redact_bounded(s, max_bytes).into_owned();
         }
-        Value::Array(items) => items.iter_mut().for_each(|x| truncate_json(x, max_bytes)),
-        Value::Object(map) => map.values_mut().for_each(|x| truncate_json(x, max_bytes)),
+        Value::Array(items) => items.iter_mut().for_each(|x| bound_json(x, max_bytes)),
+        Value::Object(map) => map.values_mut().for_each(|x| bound_json(x, max_bytes)),
         _ => {}
     }
 }

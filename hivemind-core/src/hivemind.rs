@@ -181,6 +181,30 @@ impl Hivemind {
         self.inner.store.corrections(&self.inner.workspace, filter)
     }
 
+    /// The events a correction was derived from (those still in the store).
+    pub fn source_events(&self, correction: &Correction) -> Result<Vec<Event>> {
+        self.check_open()?;
+        if correction.source_events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let events =
+            self.inner
+                .store
+                .session_events(&correction.workspace, &correction.session, 0, None)?;
+        Ok(events
+            .into_iter()
+            .filter(|e| correction.source_events.contains(&e.id))
+            .collect())
+    }
+
+    /// Effectiveness of each skill: corrections of its pattern per session before it
+    /// existed and after it was injected.
+    pub fn report(&self) -> Result<Vec<crate::report::SkillEffect>> {
+        self.check_open()?;
+        self.fold_journals()?;
+        crate::report::report(self.inner.store.as_ref(), &self.inner.workspace)
+    }
+
     /// Skills of this handle's workspace (latest versions).
     pub fn skills(&self) -> Result<Vec<Skill>> {
         self.check_open()?;

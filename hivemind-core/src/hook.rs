@@ -126,13 +126,14 @@ impl<'a> HookProcessor<'a> {
                         cwd: input.cwd.as_ref().map(|p| p.display().to_string()),
                     },
                 )?;
+                crate::report::note_session_started(self.store, &ws)?;
                 let sel = select::session_start(
                     self.store,
                     &ws,
                     self.budget(&input.agent),
                     &state.injected,
                 )?;
-                out.context = self.take(sel, state);
+                out.context = self.take(&cx, sel, state)?;
             }
             HookEvent::PromptSubmit { prompt } => {
                 out.corrections += self.check_user_edits(&cx, state, Some(prompt))?;
@@ -160,7 +161,7 @@ impl<'a> HookProcessor<'a> {
                     self.budget(&input.agent),
                     &state.injected,
                 )?;
-                out.context = self.take(sel, state);
+                out.context = self.take(&cx, sel, state)?;
             }
             HookEvent::PreToolUse {
                 tool,
@@ -292,16 +293,23 @@ impl<'a> HookProcessor<'a> {
         }
     }
 
-    fn take(&self, sel: Selection, state: &mut SessionState) -> Option<String> {
+    fn take(
+        &self,
+        cx: &Cx<'_>,
+        sel: Selection,
+        state: &mut SessionState,
+    ) -> Result<Option<String>> {
         if sel.text.is_empty() {
-            return None;
+            return Ok(None);
         }
-        for name in sel.full {
-            if !state.injected.contains(&name) {
-                state.injected.push(name);
-            }
-        }
-        Some(sel.text)
+        let fresh: Vec<String> = sel
+            .full
+            .into_iter()
+            .filter(|n| !state.injected.contains(n))
+            .collect();
+        crate::report::note_injected(self.store, cx.ws, cx.session, &fresh)?;
+        state.injected.extend(fresh);
+        Ok(Some(sel.text))
     }
 
     fn append(&self, cx: &Cx<'_>, kind: EventKind) -> Result<()> {

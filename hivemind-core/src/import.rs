@@ -83,6 +83,11 @@ pub fn import_file(
         ..Default::default()
     };
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let read_bytes = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let file = CountingRead {
+        inner: file,
+        count: read_bytes.clone(),
+    };
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let head: Vec<String> = {
         let buf = reader.fill_buf().map_err(|e| Error::io(path, e))?;
@@ -117,7 +122,6 @@ pub fn import_file(
     let mut batch: Vec<Event> = Vec::with_capacity(1000);
     let mut detector = StreamDetector::default();
     let mut corrections: Vec<Correction> = Vec::new();
-    let mut bytes = 0u64;
     for item in items {
         match item {
             IngestItem::Skipped { line, reason } => {
@@ -126,21 +130,37 @@ pub fn import_file(
             }
             IngestItem::Event(mut e) => {
                 sanitize_event(&mut e, max_bytes);
-                bytes += 1;
-                sessions.insert(e.session.clone());
+                if !sessions.contains(&e.session) {
+                    sessions.insert(e.session.clone());
+                }
                 corrections.extend(detector.on_event(&e));
                 batch.push(*e);
                 if batch.len() >= 1000 {
                     flush(store, &mut batch, &mut corrections, &mut stats)?;
-                    on_bytes(bytes);
+                    on_bytes(read_bytes.get());
                 }
             }
         }
     }
     corrections.extend(detector.finish());
     flush(store, &mut batch, &mut corrections, &mut stats)?;
+    on_bytes(read_bytes.get());
     stats.sessions = sessions.len();
     Ok(stats)
+}
+
+/// Counts the bytes read from a file (for `on_bytes`: read-ahead included).
+struct CountingRead<R> {
+    inner: R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
 }
 
 fn sanitize_session(s: &str) -> String {
@@ -199,9 +219,11 @@ impl StreamDetector {
             EventKind::Prompt { text } => {
                 out.extend(self.settle());
                 if !self.awaiting_reason.is_empty() {
+                    // The prompt is their reason; what the agent does next is what the
+                    // user accepted instead (settled at the next prompt or at the end).
                     for mut c in self.awaiting_reason.drain(..) {
                         c.reason = Some(text.clone());
-                        out.push(c);
+                        self.pending.push(c);
                     }
                 } else if let Some((target, produced, source)) =
                     detect::last_agent_output(&self.window)

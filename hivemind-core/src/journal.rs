@@ -120,7 +120,7 @@ impl SessionLock {
 
     /// Saves the state (atomically). The lock is released when `self` is dropped.
     pub fn save(&self) -> Result<()> {
-        crate::skills::install::write_atomic(
+        crate::skills::install::write_atomic_fast(
             &self.state_path,
             serde_json::to_string(&self.state)?.as_bytes(),
         )

@@ -46,6 +46,8 @@ pub mod ingest;
 pub mod journal;
 pub mod model;
 pub mod redact;
+pub mod report;
+pub mod setup;
 pub mod skillify;
 pub mod skills;
 pub mod store;
@@ -57,4 +59,6 @@ pub use hivemind::{CorrectionInput, Hivemind};
 pub use model::*;
 pub use skillify::{Skillifier, SkillifyReport};
 pub use skills::select::Selection;
-pub use store::{InMemoryStore, SearchHit, SearchScope, SkillSummary, SqliteStore, Store};
+pub use store::{
+    InMemoryStore, SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats,
+};

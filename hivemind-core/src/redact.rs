@@ -675,6 +675,34 @@ pub fn truncate(text: &str, cap_bytes: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Redacts and truncates in one step, with work bounded by `cap_bytes`: text longer
+/// than the cap is cut first (keeping a small margin so a secret across the cut is
+/// still recognized), redacted, then cut to the cap with the same marker as
+/// [`truncate`]. The marker's byte count is measured on the original text.
+pub fn redact_bounded(text: &str, cap_bytes: usize) -> Cow<'_, str> {
+    const MARGIN: usize = 4096;
+    if text.len() <= cap_bytes {
+        return redact(text);
+    }
+    let floor = |t: &str, mut i: usize| {
+        i = i.min(t.len());
+        while i > 0 && !t.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let removed = text.len() - floor(text, cap_bytes);
+    let window = text
+        .get(..floor(text, cap_bytes.saturating_add(MARGIN)))
+        .unwrap_or_default();
+    let red = redact(window);
+    let kept = red.get(..floor(&red, cap_bytes)).unwrap_or_default();
+    let mut out = String::with_capacity(kept.len() + 48);
+    out.push_str(kept);
+    let _ = write!(out, "\n[… truncated {removed} bytes by hivemind …]");
+    Cow::Owned(out)
+}
+
 /// `[REDACTED:<kind>]`.
 fn marker(kind: &str) -> String {
     format!("{MARKER_PREFIX}{kind}]")

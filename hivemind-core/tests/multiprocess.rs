@@ -343,7 +343,11 @@ fn four_processes_append_20000_events_to_one_sqlite_file() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(check, "ok");
-    eprintln!("store mode: {:?}", started.elapsed());
+    eprintln!(
+        "store mode: {:?}, shared events added per writer {:?}",
+        started.elapsed(),
+        run.shared_new
+    );
 }
 
 #[test]
@@ -395,5 +399,12 @@ fn four_processes_capture_through_the_facade() {
         );
     }
     assert_eq!(store.workspaces().unwrap(), vec![workspace()]);
-    eprintln!("facade mode: {:?}", started.elapsed());
+    let switches = events
+        .windows(2)
+        .filter(|w| writer_of[&w[0].id] != writer_of[&w[1].id])
+        .count();
+    eprintln!(
+        "facade mode: {:?}, {switches} switches between writers",
+        started.elapsed()
+    );
 }

@@ -13,7 +13,7 @@ use hivemind_core::model::{
     Agent, Correction, CorrectionFilter, CorrectionId, CorrectionKind, Diff, Event, EventId,
     EventKind, Provenance, SessionId, Skill, SkillName, Target, WorkspaceId,
 };
-use hivemind_core::store::{InMemoryStore, SearchHit, SearchScope, SqliteStore, Store};
+use hivemind_core::store::{InMemoryStore, SearchHit, SearchScope, SqliteStore, Store, StoreStats};
 use hivemind_core::Error;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -1092,6 +1092,59 @@ fn contract_incr_counter(store: &dyn Store) {
     assert_eq!(store.incr_counter(&w, "big", big).unwrap(), 2 * big);
 }
 
+fn contract_stats(store: &dyn Store) {
+    let w = ws("acme");
+    assert_eq!(store.stats(&w).unwrap(), StoreStats::default());
+    let at = |e: Event, when: DateTime<Utc>| {
+        let mut e = e;
+        e.at = when;
+        e
+    };
+    // The latest `at` wins, whatever the append order and sub-second precision.
+    let events = vec![
+        at(prompt(&w, &sid("s1"), "a"), t(5, 0)),
+        at(prompt(&w, &sid("s1"), "b"), t(7, 123_000_000)),
+        at(prompt(&w, &sid("s2"), "c"), t(7, 5)),
+        at(prompt(&w, &sid("s2"), "d"), t(7, 0)),
+        at(prompt(&w, &sid("s3"), "e"), t(1, 0)),
+    ];
+    store.append_events(&events).unwrap();
+    // Duplicates and other workspaces do not count.
+    store.append_events(&events[..2]).unwrap();
+    store
+        .append_events(&[at(prompt(&ws("globex"), &sid("s9"), "x"), t(99, 0))])
+        .unwrap();
+    assert_eq!(
+        store.stats(&w).unwrap(),
+        StoreStats {
+            sessions: 3,
+            events: 5,
+            last_event_at: Some(t(7, 123_000_000)),
+        }
+    );
+    assert_eq!(
+        store.stats(&ws("globex")).unwrap(),
+        StoreStats {
+            sessions: 1,
+            events: 1,
+            last_event_at: Some(t(99, 0)),
+        }
+    );
+    // Corrections, skills and state are not activity.
+    let quiet = ws("quiet");
+    store
+        .insert_correction(&correction(
+            &quiet,
+            &sid("s1"),
+            CorrectionKind::Explicit,
+            "r",
+            t(1, 0),
+        ))
+        .unwrap();
+    store.set_state(&quiet, "k", "v").unwrap();
+    assert_eq!(store.stats(&quiet).unwrap(), StoreStats::default());
+}
+
 fn contract_workspaces(store: &dyn Store) {
     assert!(store.workspaces().unwrap().is_empty());
     let s = sid("s1");
@@ -1170,6 +1223,7 @@ contracts!(
     contract_state_get_and_set,
     contract_incr_counter,
     contract_workspaces,
+    contract_stats,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -1561,6 +1615,17 @@ mod isolation {
                 let want = o.counters.get(&(wi, key)).copied().unwrap_or(0);
                 assert_eq!(store.incr_counter(&w, &format!("c{key}"), 0).unwrap(), want);
             }
+            // Activity counts.
+            let stats = store.stats(&w).unwrap();
+            let sessions = (0..SESSIONS.len())
+                .filter(|si| o.events.get(&(wi, *si)).is_some_and(|v| !v.is_empty()))
+                .count();
+            let events: usize = (0..SESSIONS.len())
+                .map(|si| o.events.get(&(wi, si)).map_or(0, Vec::len))
+                .sum();
+            assert_eq!(stats.sessions, sessions as u64, "{wname} stats");
+            assert_eq!(stats.events, events as u64, "{wname} stats");
+            assert_eq!(stats.last_event_at.is_some(), events > 0, "{wname} stats");
         }
         // Workspaces: exactly those with events, corrections or skills.
         let mut with_data: BTreeSet<usize> = o.events.keys().map(|(w, _)| *w).collect();
@@ -1670,6 +1735,9 @@ mod isolation {
         }
         fn workspaces(&self) -> hivemind_core::Result<Vec<WorkspaceId>> {
             self.0.workspaces()
+        }
+        fn stats(&self, w: &WorkspaceId) -> hivemind_core::Result<StoreStats> {
+            self.0.stats(w)
         }
     }
 

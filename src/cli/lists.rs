@@ -9,8 +9,18 @@ fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
-pub fn corrections(hm: &Hivemind, json: bool) -> Result<()> {
-    let list = hm.corrections(&CorrectionFilter::default())?;
+pub fn corrections(
+    hm: &Hivemind,
+    json: bool,
+    session: Option<String>,
+    kind: Option<String>,
+) -> Result<()> {
+    let filter = CorrectionFilter {
+        session: session.map(hivemind_core::SessionId::new).transpose()?,
+        kind: kind.map(|k| k.parse()).transpose()?,
+        ..Default::default()
+    };
+    let list = hm.corrections(&filter)?;
     let mut o = out();
     if json {
         serde_json::to_writer_pretty(&mut o, &list)?;
@@ -196,5 +206,90 @@ pub fn import(hm: &Hivemind, paths: &[PathBuf]) -> Result<()> {
         "imported {} files: {} sessions, {} events ({} already present), {} corrections, {} skipped lines, {} files not recognized",
         total.files, total.sessions, total.events, total.duplicate_events, total.corrections, total.skipped_lines, total.unrecognized_files
     )?;
+    Ok(())
+}
+
+pub fn show_correction(hm: &Hivemind, id: &str, json: bool) -> Result<()> {
+    let all = hm.corrections(&CorrectionFilter::default())?;
+    let Some(c) = all
+        .iter()
+        .find(|c| c.id.as_str() == id || c.id.as_str().starts_with(id))
+    else {
+        anyhow::bail!("no correction {id} in workspace {}", hm.workspace());
+    };
+    let events = hm.source_events(c)?;
+    let mut o = out();
+    if json {
+        serde_json::to_writer_pretty(
+            &mut o,
+            &serde_json::json!({"correction": c, "source_events": events}),
+        )?;
+        writeln!(o)?;
+        return Ok(());
+    }
+    let color = std::io::stdout().is_terminal();
+    writeln!(o, "correction {}\nkind:       {}\nsession:    {}\ntarget:     {}\nconfidence: {:.2}\ncreated:    {}", c.id, c.kind, c.session, c.target.label(), c.confidence, c.created_at)?;
+    writeln!(o, "reason:     {}", c.reason.as_deref().unwrap_or("(none)"))?;
+    writeln!(o, "\nproduced:\n{}", c.produced)?;
+    if let Some(a) = &c.accepted {
+        writeln!(o, "accepted:\n{a}")?;
+    }
+    if !c.diff.is_empty() {
+        writeln!(o, "diff:")?;
+        for line in c.diff.as_str().lines() {
+            let (pre, post) = match line.chars().next() {
+                Some('+') if color && !line.starts_with("+++") => ("\x1b[32m", "\x1b[0m"),
+                Some('-') if color && !line.starts_with("---") => ("\x1b[31m", "\x1b[0m"),
+                Some('@') if color => ("\x1b[36m", "\x1b[0m"),
+                _ => ("", ""),
+            };
+            writeln!(o, "{pre}{line}{post}")?;
+        }
+    }
+    writeln!(o, "\nsource events ({}):", events.len())?;
+    for e in &events {
+        let detail = serde_json::to_string(&e.kind).unwrap_or_default();
+        let detail: String = detail.chars().take(200).collect();
+        writeln!(o, "- #{} {} {} {}", e.seq, e.at, e.kind.name(), detail)?;
+    }
+    Ok(())
+}
+
+pub fn report(hm: &Hivemind, json: bool) -> Result<()> {
+    let rows = hm.report()?;
+    let mut o = out();
+    if json {
+        serde_json::to_writer_pretty(&mut o, &rows)?;
+        writeln!(o)?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(o, "no skills yet in workspace {}", hm.workspace())?;
+        return Ok(());
+    }
+    writeln!(
+        o,
+        "{:<44} {:>18} {:>22}",
+        "skill", "before (per session)", "after injection"
+    )?;
+    for r in &rows {
+        let after = match r.rate_after {
+            Some(rate) => format!(
+                "{}/{} = {rate:.2}",
+                r.corrections_after, r.sessions_injected
+            ),
+            None => "not injected yet".into(),
+        };
+        writeln!(
+            o,
+            "{:<44} {:>18} {:>22}",
+            r.skill,
+            format!(
+                "{}/{} = {:.2}",
+                r.corrections_before, r.sessions_before, r.rate_before
+            ),
+            after
+        )?;
+    }
     Ok(())
 }

@@ -43,7 +43,14 @@ enum Command {
     /// Corrections of the workspace.
     Corrections {
         #[command(subcommand)]
-        action: ListAction,
+        action: CorrectionsAction,
+    },
+    /// For each skill: corrections of its pattern per session before the skill existed
+    /// and after it was injected.
+    Report {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Skills of the workspace.
     Skills {
@@ -103,6 +110,30 @@ enum SkillifyAction {
 }
 
 #[derive(Debug, Subcommand)]
+enum CorrectionsAction {
+    /// List them (oldest first).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only this session.
+        #[arg(long)]
+        session: Option<String>,
+        /// Only this kind: followup, user_edit, modified, rejection, explicit.
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// One correction with its diff and source events.
+    Show {
+        /// Correction id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ListAction {
     /// List them.
     List {
@@ -155,8 +186,17 @@ fn run(cli: Cli) -> Result<()> {
             action: SkillifyAction::Run { json },
         } => lists::skillify(&open(&cli.workspace)?, json),
         Command::Corrections {
-            action: ListAction::List { json },
-        } => lists::corrections(&open(&cli.workspace)?, json),
+            action:
+                CorrectionsAction::List {
+                    json,
+                    session,
+                    kind,
+                },
+        } => lists::corrections(&open(&cli.workspace)?, json, session, kind),
+        Command::Corrections {
+            action: CorrectionsAction::Show { id, json },
+        } => lists::show_correction(&open(&cli.workspace)?, &id, json),
+        Command::Report { json } => lists::report(&open(&cli.workspace)?, json),
         Command::Skills {
             action: ListAction::List { json },
         } => lists::skills(&open(&cli.workspace)?, json),

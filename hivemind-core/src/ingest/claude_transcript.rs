@@ -3,10 +3,21 @@
 //! Lines are `{type, uuid, parentUuid, sessionId, message, toolUseResult, ...}`. One API
 //! message may be split over several assistant lines sharing `message.id`; each line
 //! carries its own blocks, so every block becomes its own event with an id derived from
-//! the line's `uuid` and the block index: duplicated lines (same `uuid`) give the same
-//! ids and the store ignores them. `summary`, `progress`, `file-history-snapshot`,
-//! `system` and `queue-operation` lines carry nothing to capture. Lines that are not JSON
-//! (some files start with `//` comments) are reported as skipped.
+//! what it is, not from where it was written: tool calls and results from the host's
+//! tool-use id, responses from `message.id` and the text, prompts and interrupts from
+//! the timestamp and the text (the line's `uuid` and block index only when those are
+//! missing). Duplicated lines — the same `uuid`, or the history Claude Code copies with
+//! fresh uuids when a session is resumed — give the same ids and the store ignores them.
+//! `summary`, `progress`, `file-history-snapshot`, `system` and `queue-operation` lines
+//! carry nothing to capture. Lines that are not JSON (some files start with `//`
+//! comments) are reported as skipped.
+//!
+//! A human prompt is the text of a `user` line (string content or `text` blocks) that is
+//! not a subagent's (`isSidechain`), not injected by the host (`isMeta`,
+//! `isCompactSummary`), and not plumbing: IDE context (`<ide_opened_file>`,
+//! `<ide_selection>`) and `<system-reminder>` spans are removed first, and slash-command
+//! plumbing, local command output, `!` shell input/output and background task
+//! notifications are not prompts. `[Request interrupted by user…]` is an interrupt.
 
 use super::IngestItem;
 use crate::model::{Agent, Event, EventId, EventKind, SessionId, WorkspaceId};
@@ -99,15 +110,19 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
             .get("isSidechain")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let is_meta = v.get("isMeta").and_then(Value::as_bool).unwrap_or(false);
-        let mut kinds: Vec<EventKind> = Vec::new();
+        let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let is_meta = flag("isMeta") || flag("isCompactSummary");
+        let timestamp = v.get("timestamp").and_then(Value::as_str);
+        // Each event with the key its id derives from (see the module docs).
+        let mut kinds: Vec<(EventKind, Option<String>)> = Vec::new();
+        let user_key = |text: &str| timestamp.map(|t| format!("user:{t}:{text}"));
         match kind {
             "user" => {
                 let content = v.pointer("/message/content");
                 match content {
                     Some(Value::String(text)) => {
                         if !sidechain && !is_meta {
-                            kinds.extend(user_text_kind(text));
+                            kinds.extend(user_text_kind(text).map(|(k, t)| (k, user_key(&t))));
                         }
                     }
                     Some(Value::Array(blocks)) => {
@@ -116,7 +131,7 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                             match b.get("type").and_then(Value::as_str) {
                                 Some("text") => {
                                     if let Some(t) = b.get("text").and_then(Value::as_str) {
-                                        texts.push(t.to_string());
+                                        texts.push(t);
                                     }
                                 }
                                 Some("tool_result") => {
@@ -140,33 +155,43 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                                     } else {
                                         output
                                     };
-                                    kinds.push(EventKind::ToolResult {
-                                        tool,
-                                        call_id,
-                                        output,
-                                        is_error,
-                                    });
+                                    let key = call_id.as_ref().map(|id| format!("result:{id}"));
+                                    kinds.push((
+                                        EventKind::ToolResult {
+                                            tool,
+                                            call_id,
+                                            output,
+                                            is_error,
+                                        },
+                                        key,
+                                    ));
                                 }
                                 _ => {}
                             }
                         }
                         if !texts.is_empty() && !sidechain && !is_meta {
-                            kinds.extend(user_text_kind(&texts.join("\n")));
+                            kinds.extend(
+                                user_text_kind(&texts.join("\n")).map(|(k, t)| (k, user_key(&t))),
+                            );
                         }
                     }
                     _ => {}
                 }
             }
             "assistant" => {
+                let message_id = v.pointer("/message/id").and_then(Value::as_str);
                 if let Some(Value::Array(blocks)) = v.pointer("/message/content") {
                     for b in blocks {
                         match b.get("type").and_then(Value::as_str) {
                             Some("text") => {
                                 if let Some(t) = b.get("text").and_then(Value::as_str) {
                                     if !t.trim().is_empty() {
-                                        kinds.push(EventKind::Response {
-                                            text: t.to_string(),
-                                        });
+                                        kinds.push((
+                                            EventKind::Response {
+                                                text: t.to_string(),
+                                            },
+                                            message_id.map(|m| format!("text:{m}:{t}")),
+                                        ));
                                     }
                                 }
                             }
@@ -184,11 +209,15 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                                     }
                                 }
                                 let input = b.get("input").cloned().unwrap_or(Value::Null);
-                                kinds.push(EventKind::ToolCall {
-                                    tool,
-                                    call_id,
-                                    input,
-                                });
+                                let key = call_id.as_ref().map(|id| format!("call:{id}"));
+                                kinds.push((
+                                    EventKind::ToolCall {
+                                        tool,
+                                        call_id,
+                                        input,
+                                    },
+                                    key,
+                                ));
                             }
                             _ => {}
                         }
@@ -204,10 +233,13 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                             .and_then(|a| a.get("snippet"))
                             .and_then(Value::as_str)
                             .map(str::to_string);
-                        kinds.push(EventKind::FileEdited {
-                            path: path.to_string(),
-                            snippet,
-                        });
+                        kinds.push((
+                            EventKind::FileEdited {
+                                path: path.to_string(),
+                                snippet,
+                            },
+                            None,
+                        ));
                     }
                 }
             }
@@ -218,8 +250,11 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
             }),
             _ => {}
         }
-        for (i, kind) in kinds.into_iter().enumerate() {
-            let id = EventId::derived(&format!("claude:{session}:{uuid}:{i}"));
+        for (i, (kind, key)) in kinds.into_iter().enumerate() {
+            let id = match key {
+                Some(k) => EventId::derived(&format!("claude:{session}:{k}")),
+                None => EventId::derived(&format!("claude:{session}:{uuid}:{i}")),
+            };
             self.pending.push_back(IngestItem::Event(Box::new(Event {
                 id,
                 workspace: self.workspace.clone(),
@@ -233,26 +268,67 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
     }
 }
 
-fn user_text_kind(text: &str) -> Option<EventKind> {
-    let t = text.trim();
+/// Spans the host adds to a prompt (IDE context, reminders): not the user's words.
+const CONTEXT_TAGS: &[(&str, &str)] = &[
+    ("<ide_opened_file>", "</ide_opened_file>"),
+    ("<ide_selection>", "</ide_selection>"),
+    ("<system-reminder>", "</system-reminder>"),
+];
+
+/// Openings of user text that is host plumbing, not a human prompt.
+const PLUMBING_PREFIXES: &[&str] = &[
+    "<command-",
+    "<local-command-",
+    "Caveat: The messages below",
+    "<bash-input>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<task-notification>",
+];
+
+/// Removes the spans of [`CONTEXT_TAGS`] from `text`.
+fn strip_context(text: &str) -> std::borrow::Cow<'_, str> {
+    if !CONTEXT_TAGS.iter().any(|(open, _)| text.contains(open)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for (open, close) in CONTEXT_TAGS {
+        while let Some(start) = out.find(open) {
+            let end = out[start..]
+                .find(close)
+                .map_or(out.len(), |i| start + i + close.len());
+            out.replace_range(start..end, "");
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The event a user text makes (a prompt or an interrupt), with the text it carries.
+fn user_text_kind(text: &str) -> Option<(EventKind, String)> {
+    let stripped = strip_context(text);
+    let t = stripped.trim();
     if t.is_empty() {
         return None;
     }
     if t.starts_with(INTERRUPT_PREFIX) {
-        return Some(EventKind::Interrupt {
-            reason: Some(t.to_string()),
-        });
+        return Some((
+            EventKind::Interrupt {
+                reason: Some(t.to_string()),
+            },
+            t.to_string(),
+        ));
     }
-    // Slash-command plumbing and local command output are not human prompts.
-    if t.starts_with("<command-")
-        || t.starts_with("<local-command-")
-        || t.starts_with("Caveat: The messages below")
-    {
+    // Slash-command plumbing, local command output, shell escapes and task
+    // notifications are not human prompts.
+    if PLUMBING_PREFIXES.iter().any(|p| t.starts_with(p)) {
         return None;
     }
-    Some(EventKind::Prompt {
-        text: t.to_string(),
-    })
+    Some((
+        EventKind::Prompt {
+            text: t.to_string(),
+        },
+        t.to_string(),
+    ))
 }
 
 /// The plain text of a `tool_result` content (string or text blocks).

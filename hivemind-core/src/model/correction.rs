@@ -137,7 +137,7 @@ impl Correction {
         }
         let reason = reason.filter(|r| !r.trim().is_empty());
         if produced.trim().is_empty()
-            && accepted.as_deref().map_or(true, |a| a.trim().is_empty())
+            && accepted.as_deref().is_none_or(|a| a.trim().is_empty())
             && reason.is_none()
         {
             return Err(Error::invalid(

@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The agent host an event came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// The agent host an event came from. Serialized as its name (`claude-code`, `codex`,
+/// ...); a custom name is 1–64 characters (validated when parsed or deserialized).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
 pub enum Agent {
     /// Anthropic's Claude Code.
     ClaudeCode,
@@ -23,8 +24,20 @@ pub enum Agent {
     /// Hermes.
     Hermes,
     /// Any other runtime, named by the caller.
-    #[serde(untagged)]
     Custom(String),
+}
+
+impl From<Agent> for String {
+    fn from(a: Agent) -> String {
+        a.as_str().to_string()
+    }
+}
+
+impl<'de> Deserialize<'de> for Agent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Agent {

@@ -262,6 +262,7 @@ pub async fn mine(
         if existing.is_some() {
             report.updated.push(skill);
         } else {
+            crate::report::note_skill_created(store, ws, skill.name.as_str())?;
             report.created.push(skill);
         }
     }

@@ -42,8 +42,20 @@ fn sha(text: &[u8]) -> String {
     format!("{:x}", Sha256::digest(text))
 }
 
-/// Writes `contents` to `path` atomically (temp file in the same folder, then rename).
+/// Writes `contents` to `path` atomically (temp file in the same folder, flushed to
+/// disk, then renamed over `path`).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with(path, contents, true)
+}
+
+/// Like [`write_atomic`], without waiting for the disk: readers see the old or the new
+/// content, never a mix; a power loss may lose the update. For small, rebuildable state
+/// written on the hook hot path.
+pub fn write_atomic_fast(path: &Path, contents: &[u8]) -> Result<()> {
+    write_atomic_with(path, contents, false)
+}
+
+fn write_atomic_with(path: &Path, contents: &[u8], sync: bool) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::invalid(format!("{} has no parent folder", path.display())))?;
@@ -57,7 +69,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     ));
     let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     f.write_all(contents).map_err(|e| Error::io(&tmp, e))?;
-    f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    if sync {
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    }
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

@@ -166,7 +166,7 @@ pub fn for_prompt(
     };
     let mut out = String::from("# Relevant lessons from past corrections (hivemind)\n\n");
     for h in hits.iter().filter(|h| h.score >= MIN_PROMPT_SCORE) {
-        if already.iter().any(|a| *a == h.reference) {
+        if already.contains(&h.reference) {
             continue;
         }
         let Ok(name) = crate::model::SkillName::new(h.reference.clone()) else {

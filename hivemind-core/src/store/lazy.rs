@@ -1,6 +1,6 @@
 //! A [`SqliteStore`] opened on first use: hooks that only journal never pay for it.
 
-use super::{SearchHit, SearchScope, SkillSummary, SqliteStore, Store};
+use super::{SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats};
 use crate::error::Result;
 use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
 use std::path::PathBuf;
@@ -96,5 +96,8 @@ impl Store for LazySqliteStore {
     }
     fn workspaces(&self) -> Result<Vec<WorkspaceId>> {
         self.get()?.workspaces()
+    }
+    fn stats(&self, w: &WorkspaceId) -> Result<StoreStats> {
+        self.get()?.stats(w)
     }
 }

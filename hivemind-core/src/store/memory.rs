@@ -1,6 +1,6 @@
 //! An in-memory [`Store`] for tests and ephemeral use.
 
-use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store};
+use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
 use crate::error::{Error, Result};
 use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -296,5 +296,20 @@ impl Store for InMemoryStore {
         set.sort();
         set.dedup();
         Ok(set)
+    }
+
+    fn stats(&self, workspace: &WorkspaceId) -> Result<StoreStats> {
+        let g = self.lock()?;
+        let mut stats = StoreStats::default();
+        for ((w, _), list) in &g.events {
+            if w != workspace || list.is_empty() {
+                continue;
+            }
+            stats.sessions += 1;
+            stats.events += list.len() as u64;
+            let last = list.iter().map(|e| e.at).max();
+            stats.last_event_at = stats.last_event_at.max(last);
+        }
+        Ok(stats)
     }
 }

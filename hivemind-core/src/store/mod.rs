@@ -17,7 +17,7 @@ pub use lazy::LazySqliteStore;
 pub use memory::InMemoryStore;
 pub use sqlite::SqliteStore;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +46,17 @@ pub struct SkillSummary {
     pub support: usize,
     /// When the latest version was written.
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Counts of a workspace's captured activity (see [`Store::stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreStats {
+    /// Sessions with at least one event.
+    pub sessions: u64,
+    /// Events.
+    pub events: u64,
+    /// When the most recent event happened, if there is any.
+    pub last_event_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One full-text search result.
@@ -134,6 +145,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Workspaces that have any data.
     fn workspaces(&self) -> Result<Vec<WorkspaceId>>;
+
+    /// Number of sessions and events of a workspace and the time of its latest event.
+    /// Read-only. The default implementation reports that the store cannot tell
+    /// (an [`Error::Storage`]); the stores of this crate implement it.
+    fn stats(&self, workspace: &WorkspaceId) -> Result<StoreStats> {
+        let _ = workspace;
+        Err(Error::Storage(format!(
+            "this store ({self:?}) does not report statistics"
+        )))
+    }
 }
 
 /// Splits free text into search terms: lowercase alphanumeric runs (with `_`), at least

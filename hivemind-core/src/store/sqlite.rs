@@ -1,9 +1,9 @@
 //! The embedded SQLite store: WAL, busy timeout, migrations by `user_version`, FTS5.
 
-use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store};
+use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
 use crate::error::{Error, Result};
 use crate::model::{
-    Correction, CorrectionFilter, Event, EventKind, SessionId, Skill, SkillName, WorkspaceId,
+    Agent, Correction, CorrectionFilter, Event, EventKind, SessionId, Skill, SkillName, WorkspaceId,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
@@ -312,10 +312,13 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
-            "UPDATE corrections SET data = ?1, kind = ?2 WHERE id = ?3 AND workspace = ?4",
+            "UPDATE corrections SET data = ?1, kind = ?2, session = ?3, created_at = ?4
+             WHERE id = ?5 AND workspace = ?6",
             params![
                 serde_json::to_string(c)?,
                 c.kind.as_str(),
+                c.session.as_str(),
+                c.created_at.to_rfc3339(),
                 c.id.as_str(),
                 c.workspace.as_str()
             ],
@@ -560,6 +563,30 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    fn stats(&self, workspace: &WorkspaceId) -> Result<StoreStats> {
+        let conn = self.conn()?;
+        // `at` is always written by `to_rfc3339` of a UTC time (`+00:00`, 0/3/6/9
+        // fractional digits), whose text order is its time order: MAX works.
+        let (sessions, events, last): (i64, i64, Option<String>) = conn.query_row(
+            "SELECT COUNT(DISTINCT session), COUNT(*), MAX(at) FROM events WHERE workspace = ?1",
+            params![workspace.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let last_event_at = match last {
+            Some(at) => Some(
+                chrono::DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| Error::Storage(format!("corrupt timestamp {at:?}: {e}")))?
+                    .with_timezone(&chrono::Utc),
+            ),
+            None => None,
+        };
+        Ok(StoreStats {
+            sessions: sessions.max(0) as u64,
+            events: events.max(0) as u64,
+            last_event_at,
+        })
+    }
 }
 
 type Parts = (String, String, i64, String, String);
@@ -582,7 +609,8 @@ fn collect_events(
             id: crate::model::EventId::new(id)?,
             workspace: workspace.clone(),
             session: session.clone(),
-            agent: agent.parse()?,
+            // Stored names are read back leniently: a row must never become unreadable.
+            agent: agent.parse().unwrap_or(Agent::Custom(agent)),
             seq: seq as u64,
             at: chrono::DateTime::parse_from_rfc3339(&at)
                 .map_err(|e| Error::Storage(format!("corrupt timestamp {at:?}: {e}")))?

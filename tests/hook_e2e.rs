@@ -1,0 +1,480 @@
+//! `hivemind hook` end to end with the built binary: a Claude Code session of real-shaped
+//! payloads (and its transcript) becomes stored events and a rejection correction; bad
+//! input never breaks the host; processes killed with SIGKILL at random moments never
+//! corrupt the database nor lose what hooks that exited normally captured.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+const WORKSPACE: &str = "e2e-hooks";
+
+struct Env {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    hm_home: PathBuf,
+    project: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
+        for d in [&home, &project] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        Env {
+            _dir: dir,
+            home,
+            hm_home,
+            project,
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hivemind"));
+        c.args(args)
+            .current_dir(&self.project)
+            .env("HOME", &self.home)
+            .env("HIVEMIND_HOME", &self.hm_home)
+            .env("HIVEMIND_WORKSPACE_ID", WORKSPACE)
+            .env("HIVEMIND_NO_LLM", "1")
+            // No background `skillify run` racing the assertions.
+            .env("HIVEMIND_SKILLIFY_EVERY_N_TURNS", "0")
+            .env_remove("HIVEMIND_LOG");
+        c
+    }
+
+    /// Runs `hivemind hook --agent claude-code` with `stdin`.
+    fn hook_raw(&self, stdin: &[u8]) -> Output {
+        let mut child = self
+            .cmd(&["hook", "--agent", "claude-code"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn hook(&self, payload: &Value) -> String {
+        let out = self.hook_raw(payload.to_string().as_bytes());
+        assert!(
+            out.status.success(),
+            "hook {payload} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "hivemind {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn corrections(&self) -> Vec<Value> {
+        serde_json::from_str(&self.ok(&["corrections", "list", "--json"])).unwrap()
+    }
+
+    fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.hm_home.join("hivemind.db")).unwrap()
+    }
+
+    fn hook_log(&self) -> String {
+        std::fs::read_to_string(self.hm_home.join("logs").join("hook.log")).unwrap_or_default()
+    }
+}
+
+/// The fields Claude Code puts in every hook payload.
+fn payload(env: &Env, session: &str, transcript: &Path, event: &str, extra: Value) -> Value {
+    let mut v = json!({
+        "session_id": session,
+        "transcript_path": transcript,
+        "cwd": env.project,
+        "permission_mode": "default",
+        "hook_event_name": event,
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// Appends Claude Code transcript lines (one JSON object per line).
+fn transcript_append(path: &Path, lines: &[Value]) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+fn line(session: &str, uuid: &str, parent: Option<&str>, ty: &str, message: Value) -> Value {
+    json!({
+        "parentUuid": parent,
+        "isSidechain": false,
+        "userType": "external",
+        "cwd": "/work/project",
+        "sessionId": session,
+        "version": "2.0.29",
+        "gitBranch": "main",
+        "type": ty,
+        "message": message,
+        "uuid": uuid,
+        "timestamp": "2025-10-24T20:50:22.798Z",
+    })
+}
+
+#[test]
+fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
+    let env = Env::new();
+    let session = "5d3c7a1e-0b59-4c57-a6a1-1f1f2e3d4c5b";
+    let transcript = env
+        .home
+        .join(".claude/projects/-work-project/session.jsonl");
+    std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+    let p = |event: &str, extra: Value| payload(&env, session, &transcript, event, extra);
+
+    // SessionStart: nothing learned yet, nothing to inject.
+    let out = env.hook(&p("SessionStart", json!({"source": "startup"})));
+    assert!(out.trim().is_empty(), "{out}");
+
+    let prompt = "add lodash to the project";
+    transcript_append(
+        &transcript,
+        &[line(
+            session,
+            "u1",
+            None,
+            "user",
+            json!({"role": "user", "content": prompt}),
+        )],
+    );
+    env.hook(&p("UserPromptSubmit", json!({"prompt": prompt})));
+
+    // The agent proposes `npm install lodash`; the user rejects it with feedback.
+    let npm = json!({"command": "npm install lodash", "description": "Install lodash"});
+    transcript_append(
+        &transcript,
+        &[line(
+            session,
+            "a1",
+            Some("u1"),
+            "assistant",
+            json!({"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                   "content": [{"type": "tool_use", "id": "toolu_npm", "name": "Bash", "input": npm}]}),
+        )],
+    );
+    env.hook(&p(
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_input": npm, "tool_use_id": "toolu_npm"}),
+    ));
+    let feedback = "use pnpm, this repo never uses npm";
+    let rejection = format!(
+        "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, the new_string was NOT written to the file). To tell you how to proceed, the user said:\n{feedback}"
+    );
+    let mut rejected = line(
+        session,
+        "u2",
+        Some("a1"),
+        "user",
+        json!({"role": "user", "content": [{"type": "tool_result", "content": rejection, "is_error": true, "tool_use_id": "toolu_npm"}]}),
+    );
+    rejected["toolUseResult"] = json!(format!("Error: {rejection}"));
+    transcript_append(&transcript, &[rejected]);
+
+    // It does what the user said instead.
+    let pnpm = json!({"command": "pnpm add lodash", "description": "Install lodash"});
+    transcript_append(
+        &transcript,
+        &[line(
+            session,
+            "a2",
+            Some("u2"),
+            "assistant",
+            json!({"id": "msg_02", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                   "content": [{"type": "tool_use", "id": "toolu_pnpm", "name": "Bash", "input": pnpm}]}),
+        )],
+    );
+    env.hook(&p(
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_input": pnpm, "tool_use_id": "toolu_pnpm"}),
+    ));
+    env.hook(&p(
+        "PostToolUse",
+        json!({"tool_name": "Bash", "tool_input": pnpm, "tool_use_id": "toolu_pnpm",
+               "tool_response": {"stdout": "+ lodash 4.17.21", "stderr": "", "interrupted": false, "isImage": false}}),
+    ));
+    let last = "Installed lodash with pnpm.";
+    transcript_append(
+        &transcript,
+        &[line(
+            session,
+            "a3",
+            Some("a2"),
+            "assistant",
+            json!({"id": "msg_03", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+                   "content": [{"type": "text", "text": last}]}),
+        )],
+    );
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": last}),
+    ));
+
+    let list = env.corrections();
+    let c = list
+        .iter()
+        .find(|c| c["kind"] == "rejection")
+        .unwrap_or_else(|| panic!("no rejection in {list:#?}"));
+    for field in [
+        "id",
+        "session_id",
+        "workspace",
+        "kind",
+        "target",
+        "produced",
+        "accepted",
+        "diff",
+        "reason",
+    ] {
+        assert!(c.get(field).is_some(), "{field} missing in {c}");
+    }
+    assert_eq!(c["session_id"], session);
+    assert_eq!(c["workspace"], WORKSPACE);
+    assert_eq!(c["target"], json!({"type": "tool", "value": "Bash"}));
+    assert_eq!(c["produced"], "npm install lodash");
+    assert_eq!(c["accepted"], "pnpm add lodash");
+    assert_eq!(c["reason"], feedback);
+
+    // Every step was captured, once.
+    let conn = env.db();
+    let count = |kind: &str| -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE session = ?1 AND kind = ?2",
+            [session, kind],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(count("session_start"), 1);
+    assert_eq!(count("prompt"), 1);
+    assert_eq!(count("tool_call"), 2);
+    assert_eq!(count("tool_result"), 2, "the PostToolUse and the rejection");
+    assert_eq!(count("response"), 1);
+
+    // A second Stop (the transcript read again from its offset) adds nothing.
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": true, "last_assistant_message": ""}),
+    ));
+    assert_eq!(env.corrections().len(), list.len());
+    assert_eq!(count("tool_result"), 2);
+}
+
+#[test]
+fn bad_json_on_stdin_exits_0_and_is_logged() {
+    let env = Env::new();
+    for (i, bad) in [
+        &b"{not json"[..],
+        b"",
+        b"[1, 2, 3]",
+        b"{\"hook_event_name\": \"PreToolUse\"}",
+        b"\xff\xfe\x00garbage",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = env.hook_raw(bad);
+        assert!(out.status.success(), "case {i}: {:?}", out.status);
+        assert!(out.stdout.is_empty(), "case {i}: nothing for the host");
+        let lines = env.hook_log().lines().count();
+        assert_eq!(
+            lines,
+            i + 1,
+            "case {i}: one log line each:\n{}",
+            env.hook_log()
+        );
+    }
+    // Nothing was captured from them.
+    if env.hm_home.join("hivemind.db").exists() {
+        let n: i64 = env
+            .db()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}
+
+/// xorshift64*: enough randomness for kill timings without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+struct Running {
+    child: Child,
+    marker: String,
+    writer: std::thread::JoinHandle<()>,
+}
+
+#[test]
+fn sigkilled_hooks_never_corrupt_the_store_nor_lose_completed_events() {
+    let env = Env::new();
+    let seed = std::env::var("HIVEMIND_E2E_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    eprintln!("seed {seed} (HIVEMIND_E2E_SEED to replay)");
+    let mut rng = Rng(seed);
+    let sessions = ["sess-kill-a", "sess-kill-b", "sess-kill-c"];
+    let transcript = env.project.join("missing-transcript.jsonl");
+    let (mut completed, mut killed) = (Vec::new(), 0usize);
+    // Rounds of concurrent hooks (2 cores: a few at a time), some killed mid-flight.
+    for round in 0..8 {
+        let mut batch: Vec<Running> = Vec::new();
+        for k in 0..6 {
+            let session = sessions[(round + k) % sessions.len()];
+            let marker = format!("marker-{round}-{k}-{}", rng.next());
+            let big = "x".repeat(64 * 1024 + rng.below(512 * 1024) as usize);
+            let body = if k % 3 == 0 {
+                payload(
+                    &env,
+                    session,
+                    &transcript,
+                    "UserPromptSubmit",
+                    json!({"prompt": format!("{marker} please refactor this:\n{big}")}),
+                )
+            } else {
+                payload(
+                    &env,
+                    session,
+                    &transcript,
+                    "PreToolUse",
+                    json!({"tool_name": "Write", "tool_use_id": marker,
+                           "tool_input": {"file_path": format!("/work/project/{marker}.txt"), "content": big}}),
+                )
+            };
+            let mut child = env
+                .cmd(&["hook", "--agent", "claude-code"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            let bytes = body.to_string().into_bytes();
+            // A killed process closes the pipe: the write may fail, that is expected.
+            let writer = std::thread::spawn(move || {
+                let _ = stdin.write_all(&bytes);
+            });
+            batch.push(Running {
+                child,
+                marker,
+                writer,
+            });
+        }
+        for r in batch.iter_mut() {
+            if rng.below(2) == 0 {
+                // Spread over a hook's life (startup, reading stdin, journal or SQLite
+                // writes, folding): a debug build takes ~0.1 s for a PreToolUse and
+                // longer for a large prompt.
+                std::thread::sleep(Duration::from_millis(rng.below(300)));
+                let _ = r.child.kill();
+            }
+        }
+        for mut r in batch {
+            let status = r.child.wait().unwrap();
+            r.writer.join().unwrap();
+            if status.success() {
+                completed.push(r.marker);
+            } else {
+                use std::os::unix::process::ExitStatusExt;
+                assert_eq!(
+                    status.signal(),
+                    Some(9),
+                    "{status:?}: only SIGKILL may stop a hook"
+                );
+                killed += 1;
+            }
+        }
+    }
+    eprintln!("{} hooks completed, {killed} killed", completed.len());
+    assert!(!completed.is_empty());
+
+    // `corrections list` folds the session journals into the store.
+    env.corrections();
+    let conn = env.db();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let mut stmt = conn
+        .prepare("SELECT kind, data FROM events WHERE workspace = ?1")
+        .unwrap();
+    let mut stored: HashSet<String> = HashSet::new();
+    let rows = stmt
+        .query_map([WORKSPACE], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })
+        .unwrap();
+    for row in rows {
+        let (kind, data) = row.unwrap();
+        let v: Value = serde_json::from_str(&data).unwrap();
+        match kind.as_str() {
+            "tool_call" => {
+                stored.insert(v["call_id"].as_str().unwrap().to_string());
+            }
+            "prompt" => {
+                let text = v["text"].as_str().unwrap();
+                stored.insert(text.split_whitespace().next().unwrap().to_string());
+            }
+            _ => {}
+        }
+    }
+    let lost: Vec<&String> = completed.iter().filter(|m| !stored.contains(*m)).collect();
+    assert!(
+        lost.is_empty(),
+        "events of hooks that exited normally are missing: {lost:?} (seed {seed})"
+    );
+    // Nothing is stored twice: one event per completed (or killed-after-writing) hook.
+    let total: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE workspace = ?1 AND kind IN ('tool_call', 'prompt')",
+            [WORKSPACE],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(total as usize, stored.len());
+    assert!(stored.len() <= completed.len() + killed);
+}
