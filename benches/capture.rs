@@ -1,6 +1,6 @@
 //! Capture and append benchmarks (issue 2). Results and method: `BENCHMARKS.md`.
 //!
-//! Run with `cargo bench --bench capture`. Three groups, in one run so figures compare:
+//! Run with `cargo bench --bench capture`. In one run, so that figures compare:
 //!
 //! * `append/store/{1,100,1000}`: [`Store::append_events`] on a [`SqliteStore`] file,
 //!   batches of 1, 100 and 1,000 events (throughput in events/s).
@@ -652,9 +652,11 @@ fn benches(c: &mut Criterion) {
     verify_same_rows(&append_events[..2000], &rows[..2000], dir.path());
     describe(&rows);
 
-    let mut group = c.benchmark_group("append");
-    group.sampling_mode(SamplingMode::Flat);
+    // Per batch size, store, raw and the ladder run back to back, so that they see the
+    // same machine state (the disk is shared: fsync latency drifts during a run).
     for batch in BATCHES {
+        let mut group = c.benchmark_group("append");
+        group.sampling_mode(SamplingMode::Flat);
         group.throughput(Throughput::Elements(batch as u64));
         group.bench_with_input(BenchmarkId::new("store", batch), &batch, |b, &batch| {
             b.iter_custom(|iters| time_store(append_events, batch, iters, dir.path()))
@@ -662,9 +664,25 @@ fn benches(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("raw", batch), &batch, |b, &batch| {
             b.iter_custom(|iters| time_raw(&rows, append_events, batch, iters, dir.path(), RAW))
         });
+        group.finish();
+
+        let mut group = c.benchmark_group("breakdown");
+        group.sampling_mode(SamplingMode::Flat);
+        group.throughput(Throughput::Elements(batch as u64));
+        for (name, opts) in LADDER {
+            group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &batch| {
+                b.iter_custom(|iters| {
+                    time_raw(&rows, append_events, batch, iters, dir.path(), opts)
+                })
+            });
+        }
+        group.finish();
     }
-    // The batch `capture` flushes with (the default `batch_size`).
+
+    // `capture` next to the append of the batch it flushes (the default `batch_size`).
     let flush_batch = Config::default().batch_size;
+    let mut group = c.benchmark_group("append");
+    group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(flush_batch as u64));
     group.bench_with_input(
         BenchmarkId::new("store", flush_batch),
@@ -682,20 +700,6 @@ fn benches(c: &mut Criterion) {
     group.bench_function("sanitize_event", |b| {
         b.iter_custom(|iters| time_sanitize(&events, iters))
     });
-    group.finish();
-
-    let mut group = c.benchmark_group("breakdown");
-    group.sampling_mode(SamplingMode::Flat);
-    for batch in BATCHES {
-        group.throughput(Throughput::Elements(batch as u64));
-        for (name, opts) in LADDER {
-            group.bench_with_input(BenchmarkId::new(name, batch), &batch, |b, &batch| {
-                b.iter_custom(|iters| {
-                    time_raw(&rows, append_events, batch, iters, dir.path(), opts)
-                })
-            });
-        }
-    }
     group.finish();
 }
 

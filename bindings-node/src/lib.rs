@@ -1,0 +1,1 @@
+//! Node.js binding of hivemind-core (to be written).
