@@ -25,8 +25,8 @@
 //!
 //! Setup is outside the timing (`iter_custom`): events are generated once; each
 //! sample starts on a fresh database file in a temp dir, and a database is replaced by
-//! a fresh one (untimed) after `APPEND_POOL` / `CAPTURE_POOL` events, so no database grows past ~10k events and
-//! every sample sees the same sequence of database sizes.
+//! a fresh one (untimed) after `APPEND_POOL` / `CAPTURE_POOL` events, so no database
+//! grows past ~10k events and every sample sees the same sequence of database sizes.
 
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,

@@ -181,6 +181,14 @@ impl Hivemind {
         self.inner.store.corrections(&self.inner.workspace, filter)
     }
 
+    /// The stored events of a session in this handle's workspace, in order (flushes
+    /// buffered captures first).
+    pub fn session_events(&self, session: &SessionId) -> Result<Vec<Event>> {
+        self.check_open()?;
+        self.flush()?;
+        self.inner.store.session_events(&self.inner.workspace, session, 0, None)
+    }
+
     /// The events a correction was derived from (those still in the store).
     pub fn source_events(&self, correction: &Correction) -> Result<Vec<Event>> {
         self.check_open()?;
