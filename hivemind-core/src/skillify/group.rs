@@ -158,34 +158,88 @@ fn is_context(k: &str) -> bool {
     k.starts_with("ext:") || k.starts_with("tool:") || k.starts_with("target:")
 }
 
-/// Do `a` and `b` share a feature that says what changed (not just where)?
-fn share_content(a: &Features, b: &Features) -> bool {
-    a.keys().any(|k| !is_context(k) && b.contains_key(k))
+/// Two corrections are alike only on real evidence: a token their diffs both remove or
+/// add, the same file, or at least two words of the users' reasons. One shared word of
+/// prose ("call it …") is not a pattern.
+fn enough_evidence(v: &Features, centroid: &Features) -> bool {
+    let mut words = 0;
+    for k in v.keys().filter(|k| centroid.contains_key(k.as_str())) {
+        if k.starts_with(['+', '-']) || k.starts_with("file:") {
+            return true;
+        }
+        if !k.contains(':') {
+            words += 1;
+            if words >= 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
-/// Groups corrections (already in time order) greedily by centroid similarity.
+/// Groups corrections (already in canonical time order) greedily: each one joins the
+/// group whose centroid is most similar (cosine ≥ `threshold`) among the groups that
+/// share a content feature with it, else starts a new group. Candidate groups come from
+/// an inverted index (feature → groups), so the cost grows with the number of shared
+/// features, not with the number of groups.
 pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
+    let mut norms: Vec<f32> = Vec::new();
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut seen: Vec<usize> = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
-        let best = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, grp)| share_content(v, &grp.centroid))
-            .map(|(g, grp)| (g, cosine(v, &grp.centroid)))
-            .filter(|(_, s)| *s >= threshold)
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        match best {
+        let nv = norm(v);
+        let mut best: Option<(usize, f32)> = None;
+        seen.clear();
+        for k in v.keys().filter(|k| !is_context(k)) {
+            let Some(gs) = index.get(k.as_str()) else {
+                continue;
+            };
+            for &g in gs {
+                if seen.contains(&g) {
+                    continue;
+                }
+                seen.push(g);
+                let c = &groups[g].centroid;
+                if !enough_evidence(v, c) {
+                    continue;
+                }
+                let dot: f32 = v.iter().filter_map(|(k, x)| c.get(k).map(|y| x * y)).sum();
+                let sim = if nv > 0.0 && norms[g] > 0.0 {
+                    dot / (nv * norms[g])
+                } else {
+                    0.0
+                };
+                if sim >= threshold && best.is_none_or(|(bg, bs)| sim > bs || (sim == bs && g < bg))
+                {
+                    best = Some((g, sim));
+                }
+            }
+        }
+        let g = match best {
             Some((g, _)) => {
                 let grp = &mut groups[g];
                 grp.members.push(i);
                 for (k, w) in v {
                     *grp.centroid.entry(k.clone()).or_default() += w;
                 }
+                norms[g] = norm(&grp.centroid);
+                g
             }
-            None => groups.push(Group {
-                members: vec![i],
-                centroid: v.clone(),
-            }),
+            None => {
+                groups.push(Group {
+                    members: vec![i],
+                    centroid: v.clone(),
+                });
+                norms.push(nv);
+                groups.len() - 1
+            }
+        };
+        for k in v.keys().filter(|k| !is_context(k)) {
+            let list = index.entry(k.clone()).or_default();
+            if !list.contains(&g) {
+                list.push(g);
+            }
         }
     }
     groups

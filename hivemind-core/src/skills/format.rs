@@ -151,6 +151,99 @@ pub fn parse(text: &str, workspace: &WorkspaceId) -> Result<Skill> {
     Ok(skill)
 }
 
+/// Checks a SKILL.md file against the agentskills.io rules: frontmatter with `name`
+/// (1–64 of `[a-z0-9-]`, no leading/trailing/double `-`, equal to the folder name) and
+/// `description` (1–1024 characters); other top-level keys only among `license`,
+/// `compatibility`, `allowed-tools`, `metadata`; `metadata` a map of string to string;
+/// body under 500 lines. Returns every problem found.
+pub fn validate_file(path: &std::path::Path) -> std::result::Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return Err(vec![format!("cannot read {}: {e}", path.display())]),
+    };
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return Err(vec!["does not start with a --- frontmatter line".into()]);
+    };
+    let Some(end) = rest
+        .find("\n---\n")
+        .or_else(|| rest.strip_suffix("\n---").map(|r| r.len()))
+    else {
+        return Err(vec!["frontmatter is not closed by ---".into()]);
+    };
+    let (front, body) = (&rest[..end], rest.get(end + 5..).unwrap_or(""));
+    let mut name = None;
+    let mut description = None;
+    let mut in_meta = false;
+    for line in front.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let indented = line.starts_with(' ') || line.starts_with('\t');
+        let Some((k, v)) = line.trim().split_once(':') else {
+            problems.push(format!("frontmatter line is not `key: value`: {line:?}"));
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if indented {
+            if !in_meta {
+                problems.push(format!("indented key {k:?} outside metadata"));
+            } else if !(v.starts_with('"') && serde_json::from_str::<String>(v).is_ok())
+                && (v.is_empty() || v.starts_with(['[', '{', '-']))
+            {
+                problems.push(format!("metadata value of {k:?} is not a string"));
+            }
+            continue;
+        }
+        in_meta = k == "metadata";
+        match k {
+            "name" => name = Some(unquote(v)),
+            "description" => description = Some(unquote(v)),
+            "metadata" => {
+                if !v.is_empty() {
+                    problems.push("metadata must be a map of string to string".into());
+                }
+            }
+            "license" | "compatibility" | "allowed-tools" => {}
+            other => problems.push(format!(
+                "top-level field {other:?} is not allowed (put it under metadata)"
+            )),
+        }
+    }
+    match &name {
+        None => problems.push("no name".into()),
+        Some(n) => {
+            if let Err(e) = SkillName::new(n.clone()) {
+                problems.push(e.to_string());
+            }
+            let folder = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|f| f.to_string_lossy().into_owned());
+            if folder.as_deref() != Some(n.as_str()) {
+                problems.push(format!("name {n:?} differs from its folder {folder:?}"));
+            }
+        }
+    }
+    match &description {
+        None => problems.push("no description".into()),
+        Some(d) if d.chars().count() == 0 || d.chars().count() > 1024 => problems.push(format!(
+            "description has {} characters (1–1024)",
+            d.chars().count()
+        )),
+        _ => {}
+    }
+    let lines = body.lines().count();
+    if lines >= 500 {
+        problems.push(format!("body has {lines} lines (must be under 500)"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +286,47 @@ mod tests {
         assert_eq!(s.version, 3);
         assert_eq!(s.provenance.sessions.len(), 2);
         assert_eq!(s.provenance.author, "ana");
+    }
+
+    #[test]
+    fn validator_accepts_rendered_skills_and_names_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("use-pnpm");
+        std::fs::create_dir_all(&folder).unwrap();
+        let path = folder.join("SKILL.md");
+        std::fs::write(&path, render(&sample())).unwrap();
+        assert_eq!(validate_file(&path), Ok(()));
+        std::fs::write(
+            &path,
+            "---\nname: Other\ndescription: \nversion: 2\n---\nbody\n",
+        )
+        .unwrap();
+        let problems = validate_file(&path).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("only a-z")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("folder")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("description")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("\"version\"")),
+            "{problems:?}"
+        );
+        std::fs::write(
+            &path,
+            format!(
+                "---\nname: use-pnpm\ndescription: d\n---\n{}",
+                "x\n".repeat(500)
+            ),
+        )
+        .unwrap();
+        assert!(validate_file(&path).unwrap_err()[0].contains("500"));
     }
 
     #[test]
