@@ -2,7 +2,7 @@
 //! transcript of ~200 MB, into a fresh `SqliteStore` file each sample.
 //!
 //! Run with `cargo bench --bench import`. `HIVEMIND_BENCH_IMPORT_MB` changes the size
-//! (default 200). The transcript is generated once per run in a temp dir: realistic
+//! (default 200); `HIVEMIND_BENCH_IMPORT_FILE=path` keeps the generated file (profiling). The transcript is generated once per run in a temp dir: realistic
 //! lines (prompts, assistant text, `tool_use` with Bash / Edit / Write / Read inputs,
 //! `tool_result` lines carrying 1–4 KB outputs both in the block and in
 //! `toolUseResult`, as Claude Code writes them, plus `progress` and
@@ -45,7 +45,6 @@ const WORDS: &[&str] = &[
     "handler",
     "async",
     "await",
-    "error",
     "result",
     "value",
     "update",
@@ -99,6 +98,51 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
+    /// A user prompt: mostly requests and questions, some approvals, ~3% corrections.
+    fn prompt(&mut self) -> String {
+        const NOUNS: &[&str] = &[
+            "search bar",
+            "login form",
+            "session list",
+            "settings page",
+            "user menu",
+            "sidebar",
+            "API client",
+            "database schema",
+            "test suite",
+            "build script",
+        ];
+        const TASKS: &[&str] = &[
+            "Add a loading state to the {}",
+            "Refactor the {} into smaller components",
+            "Write tests for the {}",
+            "Can you explain how the {} gets its data?",
+            "Move the {} to its own module and update the imports",
+            "Make the {} responsive on small screens",
+            "Looks good, thanks. Now add pagination to the {}",
+            "Add error handling to the {} and log failures",
+        ];
+        const CORRECTIONS: &[&str] = &[
+            "No, use pnpm instead of npm for the {}",
+            "That's wrong, the {} should keep its old props",
+            "It still doesn't work, the {} is empty after reload",
+            "Undo that change to the {}",
+        ];
+        let noun = NOUNS[self.below(NOUNS.len())];
+        let t = if self.below(33) == 0 {
+            CORRECTIONS[self.below(CORRECTIONS.len())]
+        } else {
+            TASKS[self.below(TASKS.len())]
+        };
+        let mut p = t.replace("{}", noun);
+        if self.below(4) == 0 {
+            // Some prompts carry pasted context.
+            p.push_str("\n\n");
+            p.push_str(&self.text_about(200, 1500));
+        }
+        p
+    }
+
     /// Text of `min` to `min + spread` bytes.
     fn text_about(&mut self, min: usize, spread: usize) -> String {
         let n = min + self.below(spread);
@@ -177,7 +221,7 @@ fn generate(path: &Path, target: u64) {
         };
         // The user's prompt.
         let mut u = base("user", &mut n);
-        u["message"] = json!({"role": "user", "content": rng.text_about(80, 400)});
+        u["message"] = json!({"role": "user", "content": rng.prompt()});
         emit(u, &mut written);
         emit(
             json!({"type": "file-history-snapshot", "messageId": format!("snap-{n}"),
@@ -330,7 +374,10 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("synthetic-session.jsonl");
+    // HIVEMIND_BENCH_IMPORT_FILE: generate there and keep it (for profiling).
+    let file = std::env::var_os("HIVEMIND_BENCH_IMPORT_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("synthetic-session.jsonl"));
     let t = std::time::Instant::now();
     generate(&file, mb * 1_000_000);
     let bytes = std::fs::metadata(&file).unwrap().len();

@@ -186,7 +186,9 @@ impl Hivemind {
     pub fn session_events(&self, session: &SessionId) -> Result<Vec<Event>> {
         self.check_open()?;
         self.flush()?;
-        self.inner.store.session_events(&self.inner.workspace, session, 0, None)
+        self.inner
+            .store
+            .session_events(&self.inner.workspace, session, 0, None)
     }
 
     /// The events a correction was derived from (those still in the store).

@@ -69,6 +69,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Events written per transaction: each commit may checkpoint the WAL (fsyncs), so
+/// few, large transactions, bounded in events and in bytes of transcript read (what a
+/// batch holds in memory).
+const BATCH: usize = 5000;
+/// See [`BATCH`].
+const BATCH_BYTES: u64 = 8 << 20;
+
 /// Imports one file into `store` under `workspace`. `on_bytes` is called with the
 /// number of bytes consumed so far (for progress bars).
 pub fn import_file(
@@ -108,18 +115,16 @@ pub fn import_file(
     let fallback =
         SessionId::new(sanitize_session(&stem)).unwrap_or_else(|_| SessionId::trusted("imported"));
     let items: Box<dyn Iterator<Item = IngestItem>> = match format {
-        TranscriptFormat::ClaudeCode => Box::new(ClaudeTranscriptReader::new(
-            reader,
-            workspace.clone(),
-            fallback,
-            0,
-        )),
+        TranscriptFormat::ClaudeCode => {
+            Box::new(ClaudeTranscriptReader::new(reader, workspace.clone(), fallback, 0).finished())
+        }
         TranscriptFormat::CodexRollout => {
             Box::new(CodexRolloutReader::new(reader, workspace.clone(), fallback))
         }
     };
     let mut sessions: BTreeSet<SessionId> = BTreeSet::new();
-    let mut batch: Vec<Event> = Vec::with_capacity(1000);
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    let mut flushed_at = 0u64;
     let mut detector = StreamDetector::default();
     let mut corrections: Vec<Correction> = Vec::new();
     for item in items {
@@ -135,9 +140,10 @@ pub fn import_file(
                 }
                 corrections.extend(detector.on_event(&e));
                 batch.push(*e);
-                if batch.len() >= 1000 {
+                if batch.len() >= BATCH || read_bytes.get() - flushed_at >= BATCH_BYTES {
                     flush(store, &mut batch, &mut corrections, &mut stats)?;
-                    on_bytes(read_bytes.get());
+                    flushed_at = read_bytes.get();
+                    on_bytes(flushed_at);
                 }
             }
         }
@@ -225,8 +231,10 @@ impl StreamDetector {
                         c.reason = Some(text.clone());
                         self.pending.push(c);
                     }
-                } else if let Some((target, produced, source)) =
-                    detect::last_agent_output(&self.window)
+                } else if let Some((target, produced, source)) = self
+                    .has_cue(text)
+                    .then(|| detect::last_agent_output(&self.window))
+                    .flatten()
                 {
                     let all = detect::agent_text(&self.window);
                     let score = followup::classify(text, &all, &self.lexicon, &self.weights);
@@ -330,9 +338,41 @@ impl StreamDetector {
             _ => {}
         }
         if self.window.len() < 2000 {
-            self.window.push(e.clone());
+            // Detection never reads a tool result's output back from the window (calls
+            // and responses are what it looks at): keep results without it rather than
+            // copying every output.
+            let kept = match &e.kind {
+                EventKind::ToolResult {
+                    tool,
+                    call_id,
+                    is_error,
+                    ..
+                } => Event {
+                    kind: EventKind::ToolResult {
+                        tool: tool.clone(),
+                        call_id: call_id.clone(),
+                        output: serde_json::Value::Null,
+                        is_error: *is_error,
+                    },
+                    id: e.id.clone(),
+                    workspace: e.workspace.clone(),
+                    session: e.session.clone(),
+                    agent: e.agent.clone(),
+                    seq: e.seq,
+                    at: e.at,
+                },
+                _ => e.clone(),
+            };
+            self.window.push(kept);
         }
         out
+    }
+
+    /// Can `prompt` be a follow-up correction at all? The classifier needs a correction
+    /// cue, and cues depend on the prompt alone: prompts without one skip building and
+    /// scanning the agent's whole turn (the costly part), with the same verdicts.
+    fn has_cue(&self, prompt: &str) -> bool {
+        followup::classify(prompt, "-", &self.lexicon, &self.weights).has_cue
     }
 
     /// Fills `accepted` of pending corrections from what the agent did after them.

@@ -525,3 +525,25 @@ fn progress_reports_bytes() {
     .unwrap();
     assert_eq!(last, std::fs::metadata(&path).unwrap().len());
 }
+
+#[test]
+fn a_finished_file_without_a_final_newline_loses_nothing() {
+    let path = fixture("jnarowski-agentcmd/full-session-two.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trimmed = dir.path().join("no-final-newline.jsonl");
+    std::fs::write(&trimmed, text.trim_end()).unwrap();
+    let whole = InMemoryStore::new();
+    let a = import(&whole, &path);
+    let cut = InMemoryStore::new();
+    let b = import(&cut, &trimmed);
+    assert_eq!((b.events, b.skipped_lines), (a.events, 0));
+    let sid = session_of(&path);
+    assert_eq!(events_of(&cut, &sid), events_of(&whole, &sid));
+    // A last line cut in the middle (a transcript still being written) is skipped.
+    let partial = dir.path().join("partial.jsonl");
+    let last = text.trim_end().rsplit('\n').next().unwrap();
+    std::fs::write(&partial, format!("{text}{}", &last[..last.len() / 2])).unwrap();
+    let c = import(&InMemoryStore::new(), &partial);
+    assert_eq!((c.events, c.skipped_lines), (a.events, 1));
+}

@@ -22,6 +22,7 @@
 use super::IngestItem;
 use crate::model::{Agent, Event, EventId, EventKind, SessionId, WorkspaceId};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -44,7 +45,10 @@ pub struct ClaudeTranscriptReader<R> {
     offset: u64,
     pending: std::collections::VecDeque<IngestItem>,
     tool_names: HashMap<String, String>,
-    buf: String,
+    /// The line being read (reused).
+    buf: Vec<u8>,
+    /// A last line without a newline is complete (a finished file), not being written.
+    eof_ends_line: bool,
 }
 
 impl<R: BufRead> ClaudeTranscriptReader<R> {
@@ -65,8 +69,16 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
             offset: start_offset,
             pending: Default::default(),
             tool_names: HashMap::new(),
-            buf: String::new(),
+            buf: Vec::new(),
+            eof_ends_line: false,
         }
+    }
+
+    /// Reads a finished file: a last line without a trailing newline is read too
+    /// (by default it is taken as a line still being written and left for later).
+    pub fn finished(mut self) -> Self {
+        self.eof_ends_line = true;
+        self
     }
 
     /// Byte offset just after the last complete line read.
@@ -74,124 +86,145 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
         self.offset
     }
 
-    fn parse_line(&mut self, line: &str) {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
+    fn parse_line(&mut self, raw: &[u8]) {
+        if raw.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        let v: Value = match serde_json::from_str(trimmed) {
-            Ok(v) => v,
+        let parsed =
+            serde_json::from_slice::<Line>(raw).or_else(|e| match std::str::from_utf8(raw) {
+                // Not UTF-8: read what can be read.
+                Err(_) => serde_json::from_str::<Line>(&String::from_utf8_lossy(raw)),
+                Ok(_) => Err(e),
+            });
+        let line = match parsed {
+            Ok(l) => l,
             Err(e) => {
+                let reason = match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+                    Ok(_) => "JSON line of an unknown shape".to_string(),
+                    Err(_) => format!("not JSON: {e}"),
+                };
                 self.pending.push_back(IngestItem::Skipped {
                     line: self.line_no,
-                    reason: format!("not JSON: {e}"),
+                    reason,
                 });
                 return;
             }
         };
-        let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
-        let session = v
-            .get("sessionId")
+        let str_of = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_string);
+        let flag = |v: &Option<Value>| v.as_ref().and_then(Value::as_bool).unwrap_or(false);
+        let kind = str_of(&line.ty).unwrap_or_default();
+        let session = line
+            .session_id
+            .as_ref()
             .and_then(Value::as_str)
             .and_then(|s| SessionId::new(s).ok())
             .unwrap_or_else(|| self.fallback_session.clone());
-        let uuid = v
-            .get("uuid")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("line-{}", self.line_no));
-        let at = v
-            .get("timestamp")
-            .and_then(Value::as_str)
+        let uuid = str_of(&line.uuid).unwrap_or_else(|| format!("line-{}", self.line_no));
+        let timestamp = str_of(&line.timestamp);
+        let at = timestamp
+            .as_deref()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(Utc::now);
-        let sidechain = v
-            .get("isSidechain")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let is_meta = flag("isMeta") || flag("isCompactSummary");
-        let timestamp = v.get("timestamp").and_then(Value::as_str);
+        let sidechain = flag(&line.is_sidechain);
+        let is_meta = flag(&line.is_meta) || flag(&line.is_compact_summary);
+        let Line {
+            message,
+            tool_use_result,
+            attachment,
+            ..
+        } = line;
         // Each event with the key its id derives from (see the module docs).
         let mut kinds: Vec<(EventKind, Option<String>)> = Vec::new();
-        let user_key = |text: &str| timestamp.map(|t| format!("user:{t}:{text}"));
-        match kind {
-            "user" => {
-                let content = v.pointer("/message/content");
-                match content {
-                    Some(Value::String(text)) => {
-                        if !sidechain && !is_meta {
-                            kinds.extend(user_text_kind(text).map(|(k, t)| (k, user_key(&t))));
-                        }
-                    }
-                    Some(Value::Array(blocks)) => {
-                        let mut texts = Vec::new();
-                        for b in blocks {
-                            match b.get("type").and_then(Value::as_str) {
-                                Some("text") => {
-                                    if let Some(t) = b.get("text").and_then(Value::as_str) {
-                                        texts.push(t);
-                                    }
-                                }
-                                Some("tool_result") => {
-                                    let call_id = b
-                                        .get("tool_use_id")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string);
-                                    let tool = call_id
-                                        .as_ref()
-                                        .and_then(|id| self.tool_names.remove(id))
-                                        .unwrap_or_else(|| "unknown".into());
-                                    let is_error =
-                                        b.get("is_error").and_then(Value::as_bool).unwrap_or(false);
-                                    let output = match v.get("toolUseResult") {
-                                        Some(r) if !r.is_null() => r.clone(),
-                                        _ => b.get("content").cloned().unwrap_or(Value::Null),
-                                    };
-                                    let output = if is_error {
-                                        // Keep the rejection text itself: it carries the feedback.
-                                        serde_json::json!({"error": block_text(b.get("content")), "result": output})
-                                    } else {
-                                        output
-                                    };
-                                    let key = call_id.as_ref().map(|id| format!("result:{id}"));
-                                    kinds.push((
-                                        EventKind::ToolResult {
-                                            tool,
-                                            call_id,
-                                            output,
-                                            is_error,
-                                        },
-                                        key,
-                                    ));
-                                }
-                                _ => {}
-                            }
-                        }
-                        if !texts.is_empty() && !sidechain && !is_meta {
-                            kinds.extend(
-                                user_text_kind(&texts.join("\n")).map(|(k, t)| (k, user_key(&t))),
-                            );
-                        }
-                    }
-                    _ => {}
+        let user_key = |text: &str| timestamp.as_ref().map(|t| format!("user:{t}:{text}"));
+        let (message_id, content) = match message {
+            Some(Value::Object(mut m)) => (
+                m.get("id").and_then(Value::as_str).map(str::to_string),
+                m.remove("content"),
+            ),
+            _ => (None, None),
+        };
+        match kind.as_str() {
+            "user" => match content {
+                Some(Value::String(text)) if !sidechain && !is_meta => {
+                    kinds.extend(user_text_kind(&text).map(|(k, t)| (k, user_key(&t))));
                 }
-            }
-            "assistant" => {
-                let message_id = v.pointer("/message/id").and_then(Value::as_str);
-                if let Some(Value::Array(blocks)) = v.pointer("/message/content") {
+                Some(Value::String(_)) => {}
+                Some(Value::Array(blocks)) => {
+                    let mut texts: Vec<String> = Vec::new();
+                    let mut result = tool_use_result.filter(|r| !r.is_null());
+                    let results = blocks
+                        .iter()
+                        .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+                        .count();
                     for b in blocks {
+                        let Value::Object(mut b) = b else { continue };
                         match b.get("type").and_then(Value::as_str) {
                             Some("text") => {
-                                if let Some(t) = b.get("text").and_then(Value::as_str) {
-                                    if !t.trim().is_empty() {
-                                        kinds.push((
-                                            EventKind::Response {
-                                                text: t.to_string(),
-                                            },
-                                            message_id.map(|m| format!("text:{m}:{t}")),
-                                        ));
+                                if let Some(Value::String(t)) = b.remove("text") {
+                                    texts.push(t);
+                                }
+                            }
+                            Some("tool_result") => {
+                                let call_id = b
+                                    .get("tool_use_id")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string);
+                                let tool = call_id
+                                    .as_ref()
+                                    .and_then(|id| self.tool_names.remove(id))
+                                    .unwrap_or_else(|| "unknown".into());
+                                let is_error =
+                                    b.get("is_error").and_then(Value::as_bool).unwrap_or(false);
+                                // The structured `toolUseResult` when the line has one (it
+                                // belongs to the line's only result), else the block's content.
+                                let structured = if results == 1 {
+                                    result.take()
+                                } else {
+                                    result.clone()
+                                };
+                                let content = b.remove("content");
+                                let output = if is_error {
+                                    // Keep the rejection text itself: it carries the feedback.
+                                    let text = block_text(content.as_ref());
+                                    let output = structured.or(content).unwrap_or(Value::Null);
+                                    serde_json::json!({"error": text, "result": output})
+                                } else {
+                                    structured.or(content).unwrap_or(Value::Null)
+                                };
+                                let key = call_id.as_ref().map(|id| format!("result:{id}"));
+                                kinds.push((
+                                    EventKind::ToolResult {
+                                        tool,
+                                        call_id,
+                                        output,
+                                        is_error,
+                                    },
+                                    key,
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !texts.is_empty() && !sidechain && !is_meta {
+                        kinds.extend(
+                            user_text_kind(&texts.join("\n")).map(|(k, t)| (k, user_key(&t))),
+                        );
+                    }
+                }
+                _ => {}
+            },
+            "assistant" => {
+                if let Some(Value::Array(blocks)) = content {
+                    for b in blocks {
+                        let Value::Object(mut b) = b else { continue };
+                        match b.get("type").and_then(Value::as_str) {
+                            Some("text") => {
+                                if let Some(Value::String(text)) = b.remove("text") {
+                                    if !text.trim().is_empty() {
+                                        let key =
+                                            message_id.as_ref().map(|m| format!("text:{m}:{text}"));
+                                        kinds.push((EventKind::Response { text }, key));
                                     }
                                 }
                             }
@@ -208,7 +241,7 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                                         self.tool_names.insert(id.clone(), tool.clone());
                                     }
                                 }
-                                let input = b.get("input").cloned().unwrap_or(Value::Null);
+                                let input = b.remove("input").unwrap_or(Value::Null);
                                 let key = call_id.as_ref().map(|id| format!("call:{id}"));
                                 kinds.push((
                                     EventKind::ToolCall {
@@ -225,7 +258,7 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
                 }
             }
             "attachment" => {
-                let a = v.get("attachment");
+                let a = attachment.as_ref();
                 if a.and_then(|a| a.get("type")).and_then(Value::as_str) == Some("edited_text_file")
                 {
                     if let Some(path) = a.and_then(|a| a.get("filename")).and_then(Value::as_str) {
@@ -266,6 +299,29 @@ impl<R: BufRead> ClaudeTranscriptReader<R> {
             })));
         }
     }
+}
+
+/// The top-level fields of a transcript line that are used; the others (`cwd`,
+/// `version`, `data` of progress lines, `snapshot`, ...) are skipped without being
+/// built. Values stay loose (`Value`) so an odd type never loses the whole line.
+#[derive(Debug, Deserialize)]
+struct Line {
+    #[serde(rename = "type")]
+    ty: Option<Value>,
+    #[serde(rename = "sessionId")]
+    session_id: Option<Value>,
+    uuid: Option<Value>,
+    timestamp: Option<Value>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Option<Value>,
+    #[serde(rename = "isMeta")]
+    is_meta: Option<Value>,
+    #[serde(rename = "isCompactSummary")]
+    is_compact_summary: Option<Value>,
+    message: Option<Value>,
+    #[serde(rename = "toolUseResult")]
+    tool_use_result: Option<Value>,
+    attachment: Option<Value>,
 }
 
 /// Spans the host adds to a prompt (IDE context, reminders): not the user's words.
@@ -364,18 +420,18 @@ impl<R: BufRead> Iterator for ClaudeTranscriptReader<R> {
                 return Some(item);
             }
             self.buf.clear();
-            let mut raw = Vec::new();
-            match self.reader.read_until(b'\n', &mut raw) {
+            match self.reader.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(n) => {
-                    if raw.last() != Some(&b'\n') {
+                    if self.buf.last() != Some(&b'\n') && !self.eof_ends_line {
                         // A line still being written: leave it for the next read.
                         return None;
                     }
                     self.offset += n as u64;
                     self.line_no += 1;
-                    let line = String::from_utf8_lossy(&raw).into_owned();
-                    self.parse_line(&line);
+                    let raw = std::mem::take(&mut self.buf);
+                    self.parse_line(&raw);
+                    self.buf = raw;
                 }
                 Err(e) => {
                     tracing::warn!("transcript read failed: {e}");

@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// A sparse feature vector.
 pub type Features = BTreeMap<String, f32>;
 
+/// How many of a correction's strongest content features look up candidate groups.
+const CANDIDATE_FEATURES: usize = 4;
+
 /// Minimum cosine similarity to join a group.
 pub const JOIN_THRESHOLD: f32 = 0.3;
 
@@ -186,20 +189,28 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut norms: Vec<f32> = Vec::new();
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut seen: Vec<usize> = Vec::new();
+    // `stamp[g] == i + 1` marks group g as already scored for correction i.
+    let mut stamp: Vec<usize> = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
         let nv = norm(v);
         let mut best: Option<(usize, f32)> = None;
-        seen.clear();
-        for k in v.keys().filter(|k| !is_context(k)) {
+        // Candidates come from the correction's most distinctive content features: a
+        // group similar enough to join shares at least one of them.
+        let mut keys: Vec<(&String, f32)> = v
+            .iter()
+            .filter(|(k, _)| !is_context(k))
+            .map(|(k, w)| (k, *w))
+            .collect();
+        keys.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        for (k, _) in keys.iter().take(CANDIDATE_FEATURES) {
             let Some(gs) = index.get(k.as_str()) else {
                 continue;
             };
             for &g in gs {
-                if seen.contains(&g) {
+                if stamp[g] == i + 1 {
                     continue;
                 }
-                seen.push(g);
+                stamp[g] = i + 1;
                 let c = &groups[g].centroid;
                 if !enough_evidence(v, c) {
                     continue;
@@ -232,6 +243,7 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                     centroid: v.clone(),
                 });
                 norms.push(nv);
+                stamp.push(0);
                 groups.len() - 1
             }
         };

@@ -140,16 +140,6 @@ pub async fn mine(
             "group"
         );
     }
-    for (i, v) in vectors.iter().enumerate() {
-        let best: Vec<(usize, f32)> = vectors
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(j, w)| (j, group::cosine(v, w)))
-            .filter(|(_, s)| *s > 0.1)
-            .collect();
-        tracing::trace!(correction = i, ?best, "similar");
-    }
     let skills = store.skills(ws)?;
     let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, s) in skills.iter().enumerate() {
@@ -282,9 +272,11 @@ fn watermark(corrections: &[Correction]) -> String {
 }
 
 fn sessions_of(all: &[Correction], ids: &[CorrectionId]) -> Vec<SessionId> {
+    let wanted: std::collections::HashSet<&str> = ids.iter().map(|c| c.as_str()).collect();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut out: Vec<SessionId> = Vec::new();
-    for c in all.iter().filter(|c| ids.contains(&c.id)) {
-        if !out.contains(&c.session) {
+    for c in all.iter().filter(|c| wanted.contains(c.id.as_str())) {
+        if seen.insert(c.session.as_str()) {
             out.push(c.session.clone());
         }
     }

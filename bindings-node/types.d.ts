@@ -1,0 +1,194 @@
+/**
+ * Options of `Hivemind.open`. Without `home`, the configuration comes from the
+ * environment (`HIVEMIND_HOME`, `$HIVEMIND_HOME/config.json`, `HIVEMIND_*` variables);
+ * with `home`, the defaults rooted there.
+ */
+export interface OpenOptions {
+  /** All state (database, logs, manifests). Default: `$HIVEMIND_HOME`, else `~/.hivemind`. */
+  home?: string
+  /**
+   * The workspace: the scope of everything learned (1–128 characters of
+   * `[A-Za-z0-9-_.:@/]`, no `..`). Default: derived from `project`.
+   */
+  workspace?: string
+  /** Never call a model (the local miner writes skills). */
+  noLlm?: boolean
+  /**
+   * The project folder: skills are written to `<project>/.claude/skills`, and the
+   * workspace is derived from it when not given. Default: the current directory.
+   */
+  project?: string
+  /** Events `capture` buffers before it writes a batch (default 512). */
+  batchSize?: number
+}
+
+/** Fields every event has: the session it belongs to and the agent host. */
+export interface EventBase {
+  /** The session id (1–200 characters of `[A-Za-z0-9-_.:@/]`). */
+  session: string
+  /**
+   * The agent host: `claude-code`, `codex`, `cursor`, `openclaw`, `pi`, `hermes`, or any
+   * name of 1–64 characters. Default: `"custom"`.
+   */
+  agent?: string
+}
+
+/**
+ * An event to capture, discriminated by `kind`. Field names are those of the Rust
+ * serde form (`call_id`, `is_error`).
+ */
+export type HivemindEvent = EventBase &
+  (
+    | { kind: 'session_start'; source?: string; cwd?: string }
+    | { kind: 'session_end'; reason?: string }
+    | { kind: 'prompt'; text: string }
+    | { kind: 'tool_call'; tool: string; call_id?: string; input: unknown }
+    | { kind: 'tool_result'; tool: string; call_id?: string; output: unknown; is_error?: boolean }
+    | { kind: 'response'; text: string }
+    | { kind: 'interrupt'; reason?: string }
+    | { kind: 'file_edited'; path: string; snippet?: string }
+  )
+
+/** The name of an event kind. */
+export type EventKindName = HivemindEvent['kind']
+
+/** A stored event, as `sessionEvents` returns it. */
+export type StoredEvent = HivemindEvent & {
+  /** Unique id (UUID). */
+  id: string
+  workspace: string
+  agent: string
+  /** Position in the session, from 1. */
+  seq: number
+  /** When it happened (RFC 3339). */
+  at: string
+}
+
+/** What was corrected. */
+export type Target =
+  | { type: 'file'; value: string }
+  | { type: 'tool'; value: string }
+  | { type: 'response' }
+
+/** The channel a correction was detected on. */
+export type CorrectionKind = 'followup' | 'user_edit' | 'modified' | 'rejection' | 'explicit'
+
+/** Input of `recordCorrection`. */
+export interface CorrectionInput {
+  /** The session it belongs to (default `"api"`). */
+  session?: string
+  /** What the agent produced. */
+  produced: string
+  /** What the user accepted instead. */
+  accepted?: string
+  /** Why, in the user's words. */
+  reason?: string
+  /** What was corrected (default: the response). */
+  target?: Target
+}
+
+/** A user's correction of the agent, as structured data. */
+export interface Correction {
+  id: string
+  workspace: string
+  session_id: string
+  kind: CorrectionKind
+  target: Target
+  /** What the agent produced. */
+  produced: string
+  /** What the user accepted instead, when known. */
+  accepted: string | null
+  /** Unified diff produced → accepted (empty when `accepted` is unknown). */
+  diff: string
+  /** The user's own words, when there are any. */
+  reason: string | null
+  /** Detector confidence in 0..1. */
+  confidence: number
+  /** Ids of the events it was derived from. */
+  source_events: string[]
+  /** RFC 3339. */
+  created_at: string
+}
+
+/** Filter of `corrections`. */
+export interface CorrectionFilter {
+  session?: string
+  kind?: CorrectionKind
+  /** Only corrections created at or after this instant (RFC 3339, e.g. `date.toISOString()`). */
+  since?: string
+  /** At most this many (newest last). */
+  limit?: number
+}
+
+/** Where a skill came from: its lineage. */
+export interface Provenance {
+  /** Ids of the corrections behind it. */
+  corrections: string[]
+  /** Sessions those corrections came from. */
+  sessions: string[]
+  /** Who mined it (`hivemind-local`, a model name, a user). */
+  author: string
+  created_at: string
+  updated_at: string
+}
+
+/** A lesson, as stored and as written to `SKILL.md`. */
+export interface Skill {
+  /** 1–64 characters of `[a-z0-9-]` (= its folder name on disk). */
+  name: string
+  /** When to use it. */
+  description: string
+  /** Markdown body. */
+  body: string
+  /** Starts at 1; +1 on every merge. */
+  version: number
+  workspace: string
+  provenance: Provenance
+}
+
+/** What a `skillify` run did. */
+export interface SkillifyReport {
+  corrections: number
+  groups: number
+  created: Skill[]
+  updated: Skill[]
+  unchanged: number
+  skipped: number
+  /** Nothing new since the last run: mining did not run. */
+  up_to_date: boolean
+}
+
+/** Request of `contextFor`. */
+export interface ContextRequest {
+  session: string
+  /** The prompt the agent is about to act on. */
+  prompt: string
+  /** Token budget of the context (default: the configured budget, 2000). */
+  budgetTokens?: number
+}
+
+/** What `contextFor` selected, and why. */
+export interface Selection {
+  /** The text to put into the agent's context (empty: nothing to inject). */
+  text: string
+  /** Skills included in full. */
+  full: string[]
+  /** Skills listed in the index only. */
+  indexed: string[]
+  /** Candidate skills with their scores. */
+  scores: Array<[string, number]>
+}
+
+/** The `code` of every error the binding throws or rejects with. */
+export type HivemindErrorCode =
+  | 'HIVEMIND_INVALID_INPUT'
+  | 'HIVEMIND_STORAGE'
+  | 'HIVEMIND_IO'
+  | 'HIVEMIND_MODEL'
+  | 'HIVEMIND_CLOSED'
+  | 'HIVEMIND_PANIC'
+
+/** Errors are plain `Error` objects with a stable `code`; the message holds the cause chain. */
+export interface HivemindError extends Error {
+  code: HivemindErrorCode
+}
