@@ -96,6 +96,13 @@ impl Config {
             .filter(|h| !h.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(default_home);
+        Self::load(home)
+    }
+
+    /// Defaults, then `home/config.json` if present, then the environment (except
+    /// `HIVEMIND_HOME`: the home is `home`).
+    pub fn load(home: impl Into<PathBuf>) -> Result<Self> {
+        let home = home.into();
         let file = home.join("config.json");
         let mut c = match std::fs::read_to_string(&file) {
             Ok(text) => serde_json::from_str::<Config>(&text)

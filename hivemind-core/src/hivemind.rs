@@ -33,6 +33,7 @@ struct Inner {
     config: Config,
     workspace: WorkspaceId,
     buffer: Mutex<Vec<Event>>,
+    writer: crate::capture::BatchWriter,
     closed: AtomicBool,
     project: Option<PathBuf>,
 }
@@ -53,8 +54,15 @@ impl Hivemind {
     /// Opens the SQLite store under `config.home`. The default workspace is
     /// `config.workspace`, else derived from the current directory.
     pub fn open(config: Config) -> Result<Self> {
+        Self::open_in(config, std::env::current_dir().ok())
+    }
+
+    /// Opens the SQLite store under `config.home` for `project`: the folder skills are
+    /// written into (`<project>/.claude/skills`) and the workspace is derived from
+    /// (unless `config.workspace` is set). `None`: no project folder; skills stay in
+    /// the store (and the global folder when `skills_scope` is `global`).
+    pub fn open_in(config: Config, project: Option<PathBuf>) -> Result<Self> {
         let store = SqliteStore::open(config.db_path())?;
-        let project = std::env::current_dir().ok();
         let workspace = match &project {
             Some(p) => config.workspace_for(p),
             None => config
@@ -79,6 +87,7 @@ impl Hivemind {
     ) -> Self {
         Hivemind {
             inner: Arc::new(Inner {
+                writer: crate::capture::BatchWriter::new(store.clone()),
                 store,
                 config,
                 workspace,
@@ -127,22 +136,50 @@ impl Hivemind {
         let max = self.inner.config.max_tool_output_bytes;
         let mut n = 0;
         let full = {
-            let mut buf = self
-                .inner
-                .buffer
-                .lock()
-                .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
+            let mut buf = self.buffer()?;
             for mut e in events {
                 sanitize_event(&mut e, max);
                 buf.push(e);
                 n += 1;
             }
-            buf.len() >= self.inner.config.batch_size
+            (buf.len() >= self.inner.config.batch_size).then(|| std::mem::take(&mut *buf))
         };
-        if full {
-            self.flush()?;
+        if let Some(batch) = full {
+            self.inner.writer.submit(batch)?;
         }
         Ok(n)
+    }
+
+    fn buffer(&self) -> Result<std::sync::MutexGuard<'_, Vec<Event>>> {
+        self.inner
+            .buffer
+            .lock()
+            .map_err(|_| Error::Storage("capture buffer poisoned".into()))
+    }
+
+    /// Writes everything captured so far (buffer and background batches); returns how
+    /// many events were written since the last flush.
+    fn write_all(&self) -> Result<usize> {
+        let batch = std::mem::take(&mut *self.buffer()?);
+        if !self.inner.writer.started() {
+            if batch.is_empty() {
+                return Ok(0);
+            }
+            return match self.inner.store.append_events(&batch) {
+                Ok(_) => Ok(batch.len()),
+                Err(e) => {
+                    // Keep them for the next attempt.
+                    let mut buf = self.buffer()?;
+                    let later = std::mem::replace(&mut *buf, batch);
+                    buf.extend(later);
+                    Err(e)
+                }
+            };
+        }
+        if !batch.is_empty() {
+            self.inner.writer.submit(batch)?;
+        }
+        self.inner.writer.flush()
     }
 
     /// Records an explicit correction (kind `explicit`, confidence 1).
@@ -227,46 +264,35 @@ impl Hivemind {
         if self.inner.closed.load(Ordering::Acquire) {
             return Ok(());
         }
-        self.flush()?;
+        self.write_all()?;
+        self.inner.writer.shutdown()?;
         self.inner.closed.store(true, Ordering::Release);
         Ok(())
     }
 }
 
 impl Capture for Hivemind {
-    /// Redacts, truncates and buffers one event; writes a batch when the buffer is full.
+    /// Redacts, truncates and buffers one event; a full buffer goes to the background
+    /// writer (the caller never waits for the disk).
     fn capture(&self, mut event: Event) -> Result<()> {
         self.check_open()?;
         sanitize_event(&mut event, self.inner.config.max_tool_output_bytes);
         let full = {
-            let mut buf = self
-                .inner
-                .buffer
-                .lock()
-                .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
+            let mut buf = self.buffer()?;
             buf.push(event);
-            buf.len() >= self.inner.config.batch_size
+            (buf.len() >= self.inner.config.batch_size).then(|| std::mem::take(&mut *buf))
         };
-        if full {
-            self.flush()?;
+        if let Some(batch) = full {
+            self.inner.writer.submit(batch)?;
         }
         Ok(())
     }
 
-    /// Writes buffered events in one transaction. On failure the events stay buffered.
+    /// Makes everything captured so far durable. On failure the events are kept and
+    /// the next flush retries them.
     fn flush(&self) -> Result<usize> {
-        let mut buf = self
-            .inner
-            .buffer
-            .lock()
-            .map_err(|_| Error::Storage("capture buffer poisoned".into()))?;
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        self.inner.store.append_events(&buf)?;
-        let n = buf.len();
-        buf.clear();
-        Ok(n)
+        self.check_open()?;
+        self.write_all()
     }
 }
 
@@ -286,10 +312,19 @@ impl Drop for Inner {
     fn drop(&mut self) {
         if let Ok(buf) = self.buffer.get_mut() {
             if !buf.is_empty() {
-                if let Err(e) = self.store.append_events(buf) {
-                    tracing::error!("lost {} buffered events on drop: {e}", buf.len());
+                let batch = std::mem::take(buf);
+                let result = if self.writer.started() {
+                    self.writer.submit(batch)
+                } else {
+                    self.store.append_events(&batch).map(|_| ())
+                };
+                if let Err(e) = result {
+                    tracing::error!("lost buffered events on drop: {e}");
                 }
             }
+        }
+        if let Err(e) = self.writer.shutdown() {
+            tracing::error!("background writes failed on drop: {e}");
         }
     }
 }

@@ -122,37 +122,69 @@ pub fn import_file(
             Box::new(CodexRolloutReader::new(reader, workspace.clone(), fallback))
         }
     };
-    let mut sessions: BTreeSet<SessionId> = BTreeSet::new();
-    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-    let mut flushed_at = 0u64;
-    let mut detector = StreamDetector::default();
-    let mut corrections: Vec<Correction> = Vec::new();
-    for item in items {
-        match item {
-            IngestItem::Skipped { line, reason } => {
-                tracing::warn!("{}:{line}: skipped: {reason}", path.display());
-                stats.skipped_lines += 1;
+    // Two stages on two threads: this one reads, redacts and detects; a writer stores
+    // the batches (SQLite commits and their fsyncs) meanwhile. At most one batch waits
+    // between them, so memory stays bounded.
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<(Vec<Event>, Vec<Correction>)>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<ImportStats> {
+            let mut written = ImportStats::default();
+            for (mut events, mut corrections) in batches {
+                flush(store, &mut events, &mut corrections, &mut written)?;
             }
-            IngestItem::Event(mut e) => {
-                sanitize_event(&mut e, max_bytes);
-                if !sessions.contains(&e.session) {
-                    sessions.insert(e.session.clone());
+            Ok(written)
+        });
+        let mut sessions: BTreeSet<SessionId> = BTreeSet::new();
+        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+        let mut flushed_at = 0u64;
+        let mut detector = StreamDetector::default();
+        let mut corrections: Vec<Correction> = Vec::new();
+        let mut writer_gone = false;
+        for item in items {
+            match item {
+                IngestItem::Skipped { line, reason } => {
+                    tracing::warn!("{}:{line}: skipped: {reason}", path.display());
+                    stats.skipped_lines += 1;
                 }
-                corrections.extend(detector.on_event(&e));
-                batch.push(*e);
-                if batch.len() >= BATCH || read_bytes.get() - flushed_at >= BATCH_BYTES {
-                    flush(store, &mut batch, &mut corrections, &mut stats)?;
-                    flushed_at = read_bytes.get();
-                    on_bytes(flushed_at);
+                IngestItem::Event(mut e) => {
+                    sanitize_event(&mut e, max_bytes);
+                    if !sessions.contains(&e.session) {
+                        sessions.insert(e.session.clone());
+                    }
+                    corrections.extend(detector.on_event(&e));
+                    batch.push(*e);
+                    if batch.len() >= BATCH || read_bytes.get() - flushed_at >= BATCH_BYTES {
+                        let full = (
+                            std::mem::replace(&mut batch, Vec::with_capacity(BATCH)),
+                            std::mem::take(&mut corrections),
+                        );
+                        if to_writer.send(full).is_err() {
+                            // The writer failed: its error is returned below.
+                            writer_gone = true;
+                            break;
+                        }
+                        flushed_at = read_bytes.get();
+                        on_bytes(flushed_at);
+                    }
                 }
             }
         }
-    }
-    corrections.extend(detector.finish());
-    flush(store, &mut batch, &mut corrections, &mut stats)?;
-    on_bytes(read_bytes.get());
-    stats.sessions = sessions.len();
-    Ok(stats)
+        if !writer_gone {
+            corrections.extend(detector.finish());
+            // A failed send means the writer failed; its error is returned below.
+            let _ = to_writer.send((batch, corrections));
+        }
+        drop(to_writer);
+        let written = writer
+            .join()
+            .map_err(|_| Error::Storage("the import writer panicked".into()))??;
+        stats.events = written.events;
+        stats.duplicate_events = written.duplicate_events;
+        stats.corrections = written.corrections;
+        stats.sessions = sessions.len();
+        on_bytes(read_bytes.get());
+        Ok(stats)
+    })
 }
 
 /// Counts the bytes read from a file (for `on_bytes`: read-ahead included).

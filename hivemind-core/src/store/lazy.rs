@@ -6,7 +6,12 @@ use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillN
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// Opens the SQLite database at `path` the first time a method needs it.
+/// WAL checkpoint interval of short-lived processes (see
+/// [`SqliteStore::open_with_checkpoint`]).
+pub const HOOK_CHECKPOINT_PAGES: u32 = 64;
+
+/// Opens the SQLite database at `path` the first time a method needs it (with the
+/// short-lived-process WAL setting).
 #[derive(Debug)]
 pub struct LazySqliteStore {
     path: PathBuf,
@@ -31,7 +36,7 @@ impl LazySqliteStore {
         if let Some(s) = self.inner.get() {
             return Ok(s);
         }
-        let s = SqliteStore::open(&self.path)?;
+        let s = SqliteStore::open_with_checkpoint(&self.path, HOOK_CHECKPOINT_PAGES)?;
         Ok(self.inner.get_or_init(|| s))
     }
 }

@@ -67,8 +67,16 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path` and migrates it. Tuned for
+    /// long-lived processes: the WAL is checkpointed every 1,000 pages.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_checkpoint(path, 1000)
+    }
+
+    /// Like [`open`](Self::open), checkpointing the WAL every `pages` pages. Short-lived
+    /// processes (hooks) use a small value: each new process reads the whole WAL when it
+    /// opens the database, so they keep it short.
+    pub fn open_with_checkpoint(path: impl AsRef<Path>, pages: u32) -> Result<Self> {
         let path = path.as_ref();
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
@@ -77,7 +85,9 @@ impl SqliteStore {
         }
         let conn = Connection::open(path)
             .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
-        Self::init(conn, Some(path.to_path_buf()))
+        let store = Self::init(conn, Some(path.to_path_buf()))?;
+        store.conn()?.pragma_update(None, "wal_autocheckpoint", pages.max(1))?;
+        Ok(store)
     }
 
     /// A private in-memory SQLite database (same code paths, nothing on disk).
@@ -105,9 +115,8 @@ impl SqliteStore {
                     Err(e) => return Err(e.into()),
                 }
             }
-            // A small WAL: each new process (a hook) rebuilds the WAL index by reading
-            // the whole WAL on open, so it must stay short.
-            conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=32; PRAGMA journal_size_limit=262144;")?;
+            // The WAL checkpoint interval is set per connection by the opener.
+            conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=4194304;")?;
             // Hooks are short-lived processes, each usually the only connection: without
             // this, every exit would checkpoint the WAL (an fsync) and delete it.
             // Checkpoints still happen automatically as the WAL grows.
