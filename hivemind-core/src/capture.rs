@@ -76,11 +76,18 @@ enum WriterMsg {
 
 impl BatchWriter {
     pub(crate) fn new(store: std::sync::Arc<dyn crate::store::Store>) -> Self {
-        BatchWriter { tx: std::sync::Mutex::new(None), handle: std::sync::Mutex::new(None), store }
+        BatchWriter {
+            tx: std::sync::Mutex::new(None),
+            handle: std::sync::Mutex::new(None),
+            store,
+        }
     }
 
     fn sender(&self) -> Result<std::sync::mpsc::Sender<WriterMsg>> {
-        let mut tx = self.tx.lock().map_err(|_| crate::Error::Storage("writer poisoned".into()))?;
+        let mut tx = self
+            .tx
+            .lock()
+            .map_err(|_| crate::Error::Storage("writer poisoned".into()))?;
         if let Some(t) = tx.as_ref() {
             return Ok(t.clone());
         }
@@ -116,7 +123,8 @@ impl BatchWriter {
         self.sender()?
             .send(WriterMsg::Flush(ack))
             .map_err(|_| crate::Error::Storage("the writer thread stopped".into()))?;
-        wait.recv().map_err(|_| crate::Error::Storage("the writer thread stopped".into()))?
+        wait.recv()
+            .map_err(|_| crate::Error::Storage("the writer thread stopped".into()))?
     }
 
     /// Flushes and stops the thread.
@@ -135,7 +143,10 @@ impl BatchWriter {
     }
 }
 
-fn writer_loop(store: std::sync::Arc<dyn crate::store::Store>, rx: std::sync::mpsc::Receiver<WriterMsg>) {
+fn writer_loop(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    rx: std::sync::mpsc::Receiver<WriterMsg>,
+) {
     let mut pending: Vec<Event> = Vec::new();
     let mut written = 0usize;
     let mut failure: Option<String> = None;
@@ -150,7 +161,10 @@ fn writer_loop(store: std::sync::Arc<dyn crate::store::Store>, rx: std::sync::mp
                 *failure = None;
             }
             Err(e) => {
-                tracing::warn!("background write of {} events failed (kept for retry): {e}", pending.len());
+                tracing::warn!(
+                    "background write of {} events failed (kept for retry): {e}",
+                    pending.len()
+                );
                 *failure = Some(e.to_string());
             }
         }
@@ -164,7 +178,10 @@ fn writer_loop(store: std::sync::Arc<dyn crate::store::Store>, rx: std::sync::mp
             WriterMsg::Flush(ack) => {
                 write(&mut pending, &mut written, &mut failure);
                 let result = match &failure {
-                    Some(msg) => Err(crate::Error::Storage(format!("{msg} ({} events kept for retry)", pending.len()))),
+                    Some(msg) => Err(crate::Error::Storage(format!(
+                        "{msg} ({} events kept for retry)",
+                        pending.len()
+                    ))),
                     None => Ok(std::mem::take(&mut written)),
                 };
                 let _ = ack.send(result);

@@ -484,4 +484,90 @@ mod tests {
         assert_eq!(ids.len(), 2);
         assert_eq!(ids[0], ids[1]);
     }
+
+    fn events(items: &[IngestItem]) -> Vec<&Event> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                IngestItem::Event(e) => Some(e.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_resumed_copy_with_fresh_uuids_gives_the_same_ids() {
+        let copy = |u: &str, a: &str, r: &str| {
+            format!(
+                concat!(
+                    "{{\"type\":\"user\",\"uuid\":\"{}\",\"sessionId\":\"s1\",\"timestamp\":\"2026-01-21T15:30:16.888Z\",",
+                    "\"message\":{{\"content\":[{{\"type\":\"text\",\"text\":\"<ide_opened_file>a.md</ide_opened_file>\"}},{{\"type\":\"text\",\"text\":\"fix it\"}}]}}}}\n",
+                    "{{\"type\":\"assistant\",\"uuid\":\"{}\",\"sessionId\":\"s1\",\"message\":{{\"id\":\"msg_1\",\"content\":[",
+                    "{{\"type\":\"text\",\"text\":\"On it\"}},{{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{{\"command\":\"ls\"}}}}]}}}}\n",
+                    "{{\"type\":\"user\",\"uuid\":\"{}\",\"sessionId\":\"s1\",\"message\":{{\"content\":[",
+                    "{{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_1\",\"content\":\"a.md\"}}]}}}}\n"
+                ),
+                u, a, r
+            )
+        };
+        let first = read(&copy("u1", "a1", "r1"));
+        let second = read(&copy("u2", "a2", "r2"));
+        let (a, b) = (events(&first), events(&second));
+        assert_eq!(a.len(), 4);
+        let ids = |v: &[&Event]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&b));
+        // IDE context is not the user's words.
+        assert_eq!(
+            a[0].kind,
+            EventKind::Prompt {
+                text: "fix it".into()
+            }
+        );
+        assert!(matches!(&a[3].kind, EventKind::ToolResult { tool, .. } if tool == "Bash"));
+    }
+
+    #[test]
+    fn plumbing_and_injected_lines_are_not_prompts() {
+        let line = |extra: &str, content: &str| {
+            format!(
+                "{{\"type\":\"user\",\"uuid\":\"u\",{extra}\"message\":{{\"content\":{content}}}}}\n"
+            )
+        };
+        for (extra, content) in [
+            ("", "\"<command-name>/clear</command-name>\""),
+            ("", "\"<local-command-stdout></local-command-stdout>\""),
+            ("", "\"<task-notification>\\n<task-id>a1</task-id>\""),
+            ("", "\"<bash-input>ls</bash-input>\""),
+            ("", "\"<ide_selection>x</ide_selection>\""),
+            ("\"isMeta\":true,", "\"Caveat: The messages below\""),
+            (
+                "\"isCompactSummary\":true,",
+                "\"This session is being continued\"",
+            ),
+            ("\"isSidechain\":true,", "\"Write a poem\""),
+        ] {
+            let items = read(&line(extra, content));
+            assert!(events(&items).is_empty(), "{extra} {content}: {items:?}");
+        }
+        let items = read(&line("", "\"[Request interrupted by user for tool use]\""));
+        assert!(matches!(
+            events(&items)[0].kind,
+            EventKind::Interrupt { .. }
+        ));
+    }
+
+    #[test]
+    fn a_finished_reader_reads_a_last_line_without_newline() {
+        let text = "{\"type\":\"user\",\"uuid\":\"u1\",\"message\":{\"content\":\"hi\"}}";
+        assert!(read(text).is_empty(), "may still be being written");
+        let items: Vec<IngestItem> = ClaudeTranscriptReader::new(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            WorkspaceId::new("w").unwrap(),
+            SessionId::new("s").unwrap(),
+            0,
+        )
+        .finished()
+        .collect();
+        assert_eq!(events(&items).len(), 1);
+    }
 }

@@ -86,7 +86,9 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
         let store = Self::init(conn, Some(path.to_path_buf()))?;
-        store.conn()?.pragma_update(None, "wal_autocheckpoint", pages.max(1))?;
+        store
+            .conn()?
+            .pragma_update(None, "wal_autocheckpoint", pages.max(1))?;
         Ok(store)
     }
 
