@@ -186,7 +186,7 @@ fn generate(path: &Path, target: u64) {
     };
     while written < target {
         // A new session every 400 turns.
-        if turn % 400 == 0 {
+        if turn.is_multiple_of(400) {
             session = format!("0199{:04x}-0000-7000-8000-{:012x}", turn / 400, turn);
             parent = None;
         }

@@ -100,6 +100,23 @@ impl SessionLock {
             return Ok(());
         }
         let mut buf = Vec::new();
+        // A process killed mid-write can leave a partial last line: start on a fresh
+        // line so this entry is not glued to it (the partial line is dropped at fold).
+        let ends_cleanly = match std::fs::File::open(&self.journal_path) {
+            Ok(mut f) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let mut last = [b'\n'];
+                len == 0
+                    || (f.seek(SeekFrom::Start(len - 1)).is_ok()
+                        && f.read_exact(&mut last).is_ok()
+                        && last[0] == b'\n')
+            }
+            Err(_) => true,
+        };
+        if !ends_cleanly {
+            buf.push(b'\n');
+        }
         for e in entries {
             serde_json::to_writer(&mut buf, e)?;
             buf.push(b'\n');

@@ -547,3 +547,118 @@ fn a_finished_file_without_a_final_newline_loses_nothing() {
     let c = import(&InMemoryStore::new(), &partial);
     assert_eq!((c.events, c.skipped_lines), (a.events, 1));
 }
+
+/// An in-memory store whose event writes fail after `ok_batches` batches.
+#[derive(Debug)]
+struct FailingStore {
+    inner: InMemoryStore,
+    ok_batches: std::sync::atomic::AtomicUsize,
+}
+
+impl Store for FailingStore {
+    fn append_events(&self, events: &[Event]) -> hivemind_core::Result<usize> {
+        use std::sync::atomic::Ordering;
+        if self
+            .ok_batches
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return Err(hivemind_core::Error::Storage("disk full".into()));
+        }
+        self.inner.append_events(events)
+    }
+    fn session_events(
+        &self,
+        w: &WorkspaceId,
+        s: &SessionId,
+        after: u64,
+        limit: Option<usize>,
+    ) -> hivemind_core::Result<Vec<Event>> {
+        self.inner.session_events(w, s, after, limit)
+    }
+    fn last_events(
+        &self,
+        w: &WorkspaceId,
+        s: &SessionId,
+        n: usize,
+    ) -> hivemind_core::Result<Vec<Event>> {
+        self.inner.last_events(w, s, n)
+    }
+    fn insert_correction(&self, c: &hivemind_core::Correction) -> hivemind_core::Result<bool> {
+        self.inner.insert_correction(c)
+    }
+    fn update_correction(&self, c: &hivemind_core::Correction) -> hivemind_core::Result<()> {
+        self.inner.update_correction(c)
+    }
+    fn corrections(
+        &self,
+        w: &WorkspaceId,
+        f: &CorrectionFilter,
+    ) -> hivemind_core::Result<Vec<hivemind_core::Correction>> {
+        self.inner.corrections(w, f)
+    }
+    fn upsert_skill(&self, s: &hivemind_core::Skill) -> hivemind_core::Result<bool> {
+        self.inner.upsert_skill(s)
+    }
+    fn skills(&self, w: &WorkspaceId) -> hivemind_core::Result<Vec<hivemind_core::Skill>> {
+        self.inner.skills(w)
+    }
+    fn skill_index(
+        &self,
+        w: &WorkspaceId,
+        limit: usize,
+    ) -> hivemind_core::Result<Vec<hivemind_core::SkillSummary>> {
+        self.inner.skill_index(w, limit)
+    }
+    fn skill(
+        &self,
+        w: &WorkspaceId,
+        n: &hivemind_core::SkillName,
+    ) -> hivemind_core::Result<Option<hivemind_core::Skill>> {
+        self.inner.skill(w, n)
+    }
+    fn search(
+        &self,
+        w: &WorkspaceId,
+        scope: hivemind_core::SearchScope,
+        q: &str,
+        limit: usize,
+    ) -> hivemind_core::Result<Vec<hivemind_core::SearchHit>> {
+        self.inner.search(w, scope, q, limit)
+    }
+    fn get_state(&self, w: &WorkspaceId, k: &str) -> hivemind_core::Result<Option<String>> {
+        self.inner.get_state(w, k)
+    }
+    fn set_state(&self, w: &WorkspaceId, k: &str, v: &str) -> hivemind_core::Result<()> {
+        self.inner.set_state(w, k, v)
+    }
+    fn incr_counter(&self, w: &WorkspaceId, k: &str, by: i64) -> hivemind_core::Result<i64> {
+        self.inner.incr_counter(w, k, by)
+    }
+    fn workspaces(&self) -> hivemind_core::Result<Vec<WorkspaceId>> {
+        self.inner.workspaces()
+    }
+}
+
+#[test]
+fn a_store_error_is_returned_not_hung_on() {
+    // Big enough for several batches: every fixture, concatenated twice over.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    let mut text = String::new();
+    while text.len() < 20 << 20 {
+        for f in claude_fixtures() {
+            text.push_str(&std::fs::read_to_string(f).unwrap());
+        }
+    }
+    std::fs::write(&big, &text).unwrap();
+    // Failing on the first batch (the reader is still going) and on the last one.
+    for ok_batches in [0, 2] {
+        let store = FailingStore {
+            inner: InMemoryStore::new(),
+            ok_batches: ok_batches.into(),
+        };
+        let err = import_file(&store, &ws(), &big, MAX_BYTES, &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+    }
+}

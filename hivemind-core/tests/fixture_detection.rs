@@ -97,12 +97,10 @@ fn full_session_two_rejected_plan_carries_the_users_words() {
     );
 }
 
-/// Classifier miss (see the report): the prompt follows a turn in which the agent only
-/// read `AppSidebar.tsx` and answered "Yes! You're correct…"; its only firing feature is
-/// `overlap` (1.5: logged, guest, user, initials, name) and no correction cue fires, so
-/// it is not a correction. Owned by the follow-up classifier (detect/followup.rs).
+/// The prompt follows a turn in which the agent only read `AppSidebar.tsx` and answered
+/// "Yes! You're correct…"; it is a norm statement ("We should use …") about the agent's
+/// output (overlap: logged, guest, user, initials, name).
 #[test]
-#[ignore = "follow-up classifier misses it: only `overlap` (1.5) fires, no cue; see detect/followup.rs"]
 fn full_session_four_initials_from_username_is_a_correction() {
     let path = fixture("jnarowski-agentcmd/full-session-four.jsonl");
     let (store, list) = corrections_of(&path);
@@ -188,4 +186,79 @@ fn score_of(store: &InMemoryStore, path: &Path, prompt_start: &str) -> String {
         window.push(e);
     }
     format!("prompt starting {prompt_start:?} not stored")
+}
+
+/// The importer skips scoring prompts without a correction cue (cues depend on the
+/// prompt alone). Guard that invariant of the classifier: over every prompt of every
+/// Claude Code fixture, scored against the agent's turn before it, a correction always
+/// has a cue when scored against a dummy output too.
+#[test]
+fn a_correction_always_has_a_cue_that_depends_on_the_prompt_alone() {
+    let lex = followup::CueLexicon::english();
+    let w = followup::FollowupWeights::default();
+    let dir = root().join("claude");
+    let mut files = Vec::new();
+    for d in std::fs::read_dir(&dir).unwrap() {
+        for f in std::fs::read_dir(d.unwrap().path()).unwrap() {
+            files.push(f.unwrap().path());
+        }
+    }
+    let (mut prompts, mut corrections) = (0, 0);
+    for f in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+    {
+        let store = InMemoryStore::new();
+        import_file(&store, &ws(), f, 1 << 20, &mut |_| {}).unwrap();
+        let events = store
+            .session_events(&ws(), &session_of(f), 0, None)
+            .unwrap();
+        let mut window: Vec<Event> = Vec::new();
+        for e in events {
+            if let EventKind::Prompt { text } = &e.kind {
+                let agent = detect::agent_text(&window);
+                window.clear();
+                // Without agent output there is nothing to correct (never scored).
+                if !agent.trim().is_empty() {
+                    prompts += 1;
+                    let full = followup::classify(text, &agent, &lex, &w);
+                    let alone = followup::classify(text, "-", &lex, &w);
+                    assert_eq!(
+                        full.has_cue, alone.has_cue,
+                        "{text:?}: {full:?} / {alone:?}"
+                    );
+                    if full.is_correction {
+                        corrections += 1;
+                    }
+                }
+            }
+            window.push(e);
+        }
+    }
+    assert!(
+        prompts >= 10 && corrections > 0,
+        "{prompts} prompts, {corrections}"
+    );
+    // And on sentences written to fire each cue family.
+    for p in [
+        "No, use pnpm",
+        "it still fails",
+        "Actually call it total",
+        "undo that",
+        "we always use tabs here",
+        "almost right, but the header must be bold",
+        "call it total, not tmp",
+    ] {
+        for out in [
+            "-",
+            "npm install x",
+            "a much longer agent output about totals and tabs",
+        ] {
+            assert_eq!(
+                followup::classify(p, out, &lex, &w).has_cue,
+                followup::classify(p, "-", &lex, &w).has_cue,
+                "{p:?} / {out:?}"
+            );
+        }
+    }
 }
