@@ -2,19 +2,29 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::Utc;
-use hivemind_core::skills::select::{estimate_tokens, for_prompt, session_start, MAX_CONTEXT_CHARS};
-use hivemind_core::{CorrectionId, InMemoryStore, Provenance, Skill, SkillName, Store, WorkspaceId};
+use hivemind_core::skills::select::{
+    estimate_tokens, for_prompt, session_start, MAX_CONTEXT_CHARS,
+};
+use hivemind_core::{
+    CorrectionId, InMemoryStore, Provenance, Skill, SkillName, Store, WorkspaceId,
+};
 use proptest::prelude::*;
 
 fn skill(ws: &WorkspaceId, i: usize, description: &str, body: &str, support: usize) -> Skill {
     Skill {
         name: SkillName::new(format!("skill-{i}")).unwrap(),
-        description: if description.is_empty() { "d".into() } else { description.chars().take(1024).collect() },
+        description: if description.is_empty() {
+            "d".into()
+        } else {
+            description.chars().take(1024).collect()
+        },
         body: body.lines().take(400).collect::<Vec<_>>().join("\n"),
         version: 1,
         workspace: ws.clone(),
         provenance: Provenance {
-            corrections: (0..support.max(1)).map(|_| CorrectionId::generate()).collect(),
+            corrections: (0..support.max(1))
+                .map(|_| CorrectionId::generate())
+                .collect(),
             sessions: vec![],
             author: "test".into(),
             created_at: Utc::now(),
@@ -59,7 +69,15 @@ fn nothing_from_another_workspace() {
     let a = WorkspaceId::new("a").unwrap();
     let b = WorkspaceId::new("b").unwrap();
     let store = InMemoryStore::new();
-    store.upsert_skill(&skill(&a, 1, "use pnpm never npm", "## Do\n- pnpm add x", 3)).unwrap();
+    store
+        .upsert_skill(&skill(
+            &a,
+            1,
+            "use pnpm never npm",
+            "## Do\n- pnpm add x",
+            3,
+        ))
+        .unwrap();
     let sel = session_start(&store, &b, 2000, &[]).unwrap();
     assert!(sel.text.is_empty());
     let sel = for_prompt(&store, &b, "install with pnpm", &[], 2000, &[]).unwrap();
