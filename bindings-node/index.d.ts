@@ -1,7 +1,6 @@
 /**
- * Options of `Hivemind.open`. Without `home`, the configuration comes from the
- * environment (`HIVEMIND_HOME`, `$HIVEMIND_HOME/config.json`, `HIVEMIND_*` variables);
- * with `home`, the defaults rooted there.
+ * Options of `Hivemind.open`. The configuration is the home's `config.json`, then the
+ * `HIVEMIND_*` variables, then these options.
  */
 export interface OpenOptions {
   /** All state (database, logs, manifests). Default: `$HIVEMIND_HOME`, else `~/.hivemind`. */
@@ -18,7 +17,7 @@ export interface OpenOptions {
    * workspace is derived from it when not given. Default: the current directory.
    */
   project?: string
-  /** Events `capture` buffers before it writes a batch (default 512). */
+  /** Events `capture` buffers before it hands a batch to the background writer (default 512). */
   batchSize?: number
 }
 
@@ -211,8 +210,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class Hivemind {
   /**
    * Opens (creating if needed) the database under `options.home` (default:
-   * `$HIVEMIND_HOME`, else `~/.hivemind`, with `$HIVEMIND_HOME/config.json` and the
-   * `HIVEMIND_*` variables applied). The workspace is `options.workspace`, else derived
+   * `$HIVEMIND_HOME`, else `~/.hivemind`), with the home's `config.json` and the
+   * `HIVEMIND_*` variables applied, then the options. The workspace is `options.workspace`, else derived
    * from `options.project` (default: the current directory): its git `origin`, else
    * its path.
    *
@@ -226,9 +225,9 @@ export declare class Hivemind {
   get home(): string
   /**
    * Captures one event: redacts secrets, truncates oversized tool output and buffers
-   * it. Synchronous and cheap; every `batchSize` (512) events the buffer is written to
-   * the database in one transaction on this thread. `flush()` makes events durable;
-   * closing or dropping the handle flushes too.
+   * it. Synchronous and cheap: every `batchSize` (512) events the buffer is handed to
+   * the core's background writer, so this call never waits for the disk. `flush()`
+   * makes events durable; closing or dropping the handle flushes too.
    *
    * Throws code `HIVEMIND_INVALID_INPUT` for a malformed event, `HIVEMIND_CLOSED` after
    * `close()`.

@@ -1,7 +1,6 @@
 /**
- * Options of `Hivemind.open`. Without `home`, the configuration comes from the
- * environment (`HIVEMIND_HOME`, `$HIVEMIND_HOME/config.json`, `HIVEMIND_*` variables);
- * with `home`, the defaults rooted there.
+ * Options of `Hivemind.open`. The configuration is the home's `config.json`, then the
+ * `HIVEMIND_*` variables, then these options.
  */
 export interface OpenOptions {
   /** All state (database, logs, manifests). Default: `$HIVEMIND_HOME`, else `~/.hivemind`. */
@@ -18,7 +17,7 @@ export interface OpenOptions {
    * workspace is derived from it when not given. Default: the current directory.
    */
   project?: string
-  /** Events `capture` buffers before it writes a batch (default 512). */
+  /** Events `capture` buffers before it hands a batch to the background writer (default 512). */
   batchSize?: number
 }
 

@@ -8,11 +8,13 @@ use hivemind_core::{
     Agent, Config, CorrectionFilter, CorrectionInput, CorrectionKind, EventKind, SessionId, Target,
     WorkspaceId,
 };
-use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, Unknown};
-use napi::{JsValue, ValueType};
+use napi::bindgen_prelude::{FromNapiValue, Function, JsObjectValue, Object, ObjectRef, Unknown};
+use napi::{Env, JsValue, ValueType};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// The agent of events that do not name one.
 pub const DEFAULT_AGENT: &str = "custom";
@@ -56,11 +58,11 @@ impl OpenOptions {
         Ok(options)
     }
 
-    /// The configuration: `Config::from_env()` without `home`, else the defaults rooted at
-    /// `home`; then `workspace` and `noLlm` on top.
+    /// The configuration: `Config::load(home)` (the home's `config.json`, then the
+    /// `HIVEMIND_*` variables; without `home`, `Config::from_env()`), then the options.
     pub fn config(&self) -> Result<Config, Failure> {
         let mut config = match &self.home {
-            Some(home) => Config::with_home(home),
+            Some(home) => Config::load(home)?,
             None => Config::from_env()?,
         };
         if let Some(w) = workspace_id(self.workspace.clone())? {
@@ -123,109 +125,172 @@ impl EventInput {
 
 const STRING: &str = "a string";
 
-// The readers below use `napi_get_named_property` and convert in place: three to four
-// N-API calls per field, the fewest napi offers (the hot path of `capture`). Only on a
-// failure do they look again to say what is wrong.
+/// `JSON.stringify` of a Node environment, kept per thread (one environment per thread):
+/// nested tool input and output cross the boundary as one JSON string, which costs far
+/// less than walking the object property by property through N-API.
+struct Stringify {
+    /// The environment it belongs to.
+    env: usize,
+    /// Never released: it lives as long as its environment.
+    func: ObjectRef<false>,
+}
 
-/// Why `key` could not be read as `what`: absent, or of another type.
-fn bad_field(obj: &Object<'_>, key: &str, what: &str) -> Failure {
-    let ty = obj
-        .get_named_property_unchecked::<Unknown>(key)
-        .and_then(|u| u.get_type());
-    match ty {
-        Ok(ValueType::Undefined) => invalid(format!("event: missing field `{key}`")),
-        Ok(ty) => invalid(format!("event: `{key}` must be {what}, not {ty}")),
-        Err(e) => invalid(format!("event: `{key}`: {}", e.reason)),
+impl Stringify {
+    fn new(env: Env) -> napi::Result<Self> {
+        let func = env
+            .get_global()?
+            .get_named_property_unchecked::<Object>("JSON")?
+            .get_named_property_unchecked::<Object>("stringify")?
+            .create_ref::<false>()?;
+        Ok(Stringify {
+            env: env.raw() as usize,
+            func,
+        })
+    }
+
+    /// The function of `env`'s thread, looked up on first use.
+    fn of(env: &Env) -> napi::Result<Rc<Stringify>> {
+        thread_local! {
+            static CACHE: RefCell<Option<Rc<Stringify>>> = const { RefCell::new(None) };
+        }
+        CACHE.with_borrow_mut(|cached| {
+            if let Some(s) = cached.as_ref().filter(|s| s.env == env.raw() as usize) {
+                return Ok(s.clone());
+            }
+            let s = Rc::new(Stringify::new(*env)?);
+            *cached = Some(s.clone());
+            Ok(s)
+        })
+    }
+
+    /// `value` as JSON, the way `JSON.stringify` sees it (`toJSON`, dates as strings,
+    /// `undefined` and functions dropped; a cycle or a BigInt is an error).
+    fn to_json(env: &Env, value: Unknown<'_>) -> napi::Result<Value> {
+        let cache = Self::of(env)?;
+        let func = cache.func.get_value(env)?.to_unknown();
+        let func = Function::<Unknown, Option<String>>::from_unknown(func)?;
+        match func.call(value)? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| napi::Error::from_reason(format!("not JSON: {e}"))),
+            None => Ok(Value::Null),
+        }
     }
 }
 
-/// A string field the event's kind requires.
-fn required(obj: &Object<'_>, key: &str) -> Result<String, Failure> {
-    obj.get_named_property_unchecked::<String>(key)
-        .map_err(|_| bad_field(obj, key, "a string"))
+/// Reads the fields of one event object with `napi_get_named_property`: three to four
+/// N-API calls per field, and one `JSON.stringify` call per nested value. Only on a
+/// failure does it look again to say what is wrong.
+struct Reader<'a> {
+    env: Env,
+    obj: Object<'a>,
 }
 
-/// An optional field (`undefined` or `null`: `None`).
-fn optional<T: FromNapiValue>(
-    obj: &Object<'_>,
-    key: &str,
-    what: &str,
-) -> Result<Option<T>, Failure> {
-    obj.get_named_property_unchecked::<Option<T>>(key)
-        .map_err(|_| bad_field(obj, key, what))
-}
-
-/// A JSON field the event's kind requires (`null` is a value; absent is not).
-fn required_json(obj: &Object<'_>, key: &str) -> Result<Value, Failure> {
-    let v = obj
-        .get_named_property_unchecked::<Unknown>(key)
-        .map_err(|e| invalid(format!("event: `{key}`: {}", e.reason)))?;
-    if matches!(v.get_type(), Ok(ValueType::Undefined)) {
-        return Err(invalid(format!("event: missing field `{key}`")));
+impl Reader<'_> {
+    /// Why `key` could not be read as `what`: absent, or of another type.
+    fn bad_field(&self, key: &str, what: &str) -> Failure {
+        let ty = self
+            .obj
+            .get_named_property_unchecked::<Unknown>(key)
+            .and_then(|u| u.get_type());
+        match ty {
+            Ok(ValueType::Undefined) => invalid(format!("event: missing field `{key}`")),
+            Ok(ty) => invalid(format!("event: `{key}` must be {what}, not {ty}")),
+            Err(e) => invalid(format!("event: `{key}`: {}", e.reason)),
+        }
     }
-    Value::from_unknown(v).map_err(|e| invalid(format!("event: `{key}`: {}", e.reason)))
-}
 
-/// Reads the fields of the event kinds the core has, by name (the serde form of
-/// `EventKind`, so `EventInput::parse` and this agree); `None` for a kind it does not
-/// know, which then goes through serde.
-fn known_kind(obj: &Object<'_>, kind: &str) -> Result<Option<EventKind>, Failure> {
-    Ok(Some(match kind {
-        "prompt" => EventKind::Prompt {
-            text: required(obj, "text")?,
-        },
-        "response" => EventKind::Response {
-            text: required(obj, "text")?,
-        },
-        "tool_call" => EventKind::ToolCall {
-            tool: required(obj, "tool")?,
-            call_id: optional(obj, "call_id", STRING)?,
-            input: required_json(obj, "input")?,
-        },
-        "tool_result" => EventKind::ToolResult {
-            tool: required(obj, "tool")?,
-            call_id: optional(obj, "call_id", STRING)?,
-            output: required_json(obj, "output")?,
-            is_error: optional(obj, "is_error", "a boolean")?.unwrap_or(false),
-        },
-        "session_start" => EventKind::SessionStart {
-            source: optional(obj, "source", STRING)?,
-            cwd: optional(obj, "cwd", STRING)?,
-        },
-        "session_end" => EventKind::SessionEnd {
-            reason: optional(obj, "reason", STRING)?,
-        },
-        "interrupt" => EventKind::Interrupt {
-            reason: optional(obj, "reason", STRING)?,
-        },
-        "file_edited" => EventKind::FileEdited {
-            path: required(obj, "path")?,
-            snippet: optional(obj, "snippet", STRING)?,
-        },
-        _ => return Ok(None),
-    }))
+    /// A string field the event's kind requires.
+    fn required(&self, key: &str) -> Result<String, Failure> {
+        self.obj
+            .get_named_property_unchecked::<String>(key)
+            .map_err(|_| self.bad_field(key, STRING))
+    }
+
+    /// An optional field (`undefined` or `null`: `None`).
+    fn optional<T: FromNapiValue>(&self, key: &str, what: &str) -> Result<Option<T>, Failure> {
+        self.obj
+            .get_named_property_unchecked::<Option<T>>(key)
+            .map_err(|_| self.bad_field(key, what))
+    }
+
+    /// A JSON field the event's kind requires (`null` is a value; absent is not).
+    fn required_json(&self, key: &str) -> Result<Value, Failure> {
+        let v = self
+            .obj
+            .get_named_property_unchecked::<Unknown>(key)
+            .map_err(|e| invalid(format!("event: `{key}`: {}", e.reason)))?;
+        match v.get_type() {
+            Ok(ValueType::Undefined) => Err(invalid(format!("event: missing field `{key}`"))),
+            Ok(ValueType::String) => Ok(Value::String(
+                String::from_unknown(v).map_err(|e| invalid(e.reason))?,
+            )),
+            _ => Stringify::to_json(&self.env, v)
+                .map_err(|e| invalid(format!("event: `{key}`: {}", e.reason))),
+        }
+    }
+
+    /// The fields of the event kinds the core has, by name (the serde form of
+    /// `EventKind`, so `EventInput::parse` and this agree); `None` for a kind it does not
+    /// know, which then goes through serde.
+    fn known_kind(&self, kind: &str) -> Result<Option<EventKind>, Failure> {
+        Ok(Some(match kind {
+            "prompt" => EventKind::Prompt {
+                text: self.required("text")?,
+            },
+            "response" => EventKind::Response {
+                text: self.required("text")?,
+            },
+            "tool_call" => EventKind::ToolCall {
+                tool: self.required("tool")?,
+                call_id: self.optional("call_id", STRING)?,
+                input: self.required_json("input")?,
+            },
+            "tool_result" => EventKind::ToolResult {
+                tool: self.required("tool")?,
+                call_id: self.optional("call_id", STRING)?,
+                output: self.required_json("output")?,
+                is_error: self.optional("is_error", "a boolean")?.unwrap_or(false),
+            },
+            "session_start" => EventKind::SessionStart {
+                source: self.optional("source", STRING)?,
+                cwd: self.optional("cwd", STRING)?,
+            },
+            "session_end" => EventKind::SessionEnd {
+                reason: self.optional("reason", STRING)?,
+            },
+            "interrupt" => EventKind::Interrupt {
+                reason: self.optional("reason", STRING)?,
+            },
+            "file_edited" => EventKind::FileEdited {
+                path: self.required("path")?,
+                snippet: self.optional("snippet", STRING)?,
+            },
+            _ => return Ok(None),
+        }))
+    }
 }
 
 impl EventInput {
     /// Reads one event straight from a JavaScript object: the hot path of `capture`. It
-    /// reads only the properties the event's kind has (no walk over the object, no
-    /// intermediate JSON); an unknown `kind` goes through [`EventInput::parse`], so the
-    /// core's serde form stays the reference and its errors name the valid kinds.
-    pub fn from_js(value: Unknown<'_>) -> Result<Self, Failure> {
+    /// reads only the properties the event's kind has (no walk over the object); an
+    /// unknown `kind` goes through [`EventInput::parse`], so the core's serde form stays
+    /// the reference and its errors name the valid kinds.
+    pub fn from_js(env: Env, value: Unknown<'_>) -> Result<Self, Failure> {
         let is_object = matches!(value.get_type(), Ok(ValueType::Object));
         if !is_object {
             let v = Value::from_unknown(value).unwrap_or(Value::Null);
             return Self::parse(v);
         }
         let obj = Object::from_unknown(value).map_err(|e| invalid(e.reason))?;
-        let kind = required(&obj, "kind")?;
-        let Some(kind) = known_kind(&obj, &kind)? else {
-            return Self::parse(
-                Value::from_unknown(obj.to_unknown()).map_err(|e| invalid(e.reason))?,
-            );
+        let r = Reader { env, obj };
+        let kind = r.required("kind")?;
+        let Some(kind) = r.known_kind(&kind)? else {
+            let v = Stringify::to_json(&env, r.obj.to_unknown())
+                .map_err(|e| invalid(format!("event: {}", e.reason)))?;
+            return Self::parse(v);
         };
-        let session = required(&obj, "session")?;
-        let agent: Option<String> = optional(&obj, "agent", STRING)?;
+        let session = r.required("session")?;
+        let agent: Option<String> = r.optional("agent", STRING)?;
         Ok(EventInput {
             session: SessionId::new(session)?,
             agent: agent.as_deref().unwrap_or(DEFAULT_AGENT).parse::<Agent>()?,

@@ -14,12 +14,11 @@ mod task;
 
 use convert::{ContextRequest, EventInput, OpenOptions};
 use error::{guard, Failure};
-use hivemind_core::{EventKind, SqliteStore};
+use hivemind_core::EventKind;
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
-use std::sync::Arc;
 use task::{Job, JsonJob};
 
 type Core = hivemind_core::Hivemind;
@@ -28,19 +27,10 @@ type Core = hivemind_core::Hivemind;
 /// into and the workspace is derived from; default: the current directory).
 fn open_core(options: &OpenOptions) -> Result<Core, Failure> {
     let config = options.config()?;
-    match options.project() {
-        None => Ok(Core::open(config)?),
-        Some(project) => {
-            let store = SqliteStore::open(config.db_path())?;
-            let workspace = config.workspace_for(project);
-            Ok(Core::with_store(
-                config,
-                Arc::new(store),
-                workspace,
-                Some(project.clone()),
-            ))
-        }
-    }
+    Ok(match options.project() {
+        Some(project) => Core::open_in(config, Some(project.clone()))?,
+        None => Core::open(config)?,
+    })
 }
 
 /// A hivemind handle: capture an agent's events, record the user's corrections, mine them
@@ -57,8 +47,8 @@ pub struct Hivemind {
 #[napi]
 impl Hivemind {
     /// Opens (creating if needed) the database under `options.home` (default:
-    /// `$HIVEMIND_HOME`, else `~/.hivemind`, with `$HIVEMIND_HOME/config.json` and the
-    /// `HIVEMIND_*` variables applied). The workspace is `options.workspace`, else derived
+    /// `$HIVEMIND_HOME`, else `~/.hivemind`), with the home's `config.json` and the
+    /// `HIVEMIND_*` variables applied, then the options. The workspace is `options.workspace`, else derived
     /// from `options.project` (default: the current directory): its git `origin`, else
     /// its path.
     ///
@@ -90,16 +80,16 @@ impl Hivemind {
     }
 
     /// Captures one event: redacts secrets, truncates oversized tool output and buffers
-    /// it. Synchronous and cheap; every `batchSize` (512) events the buffer is written to
-    /// the database in one transaction on this thread. `flush()` makes events durable;
-    /// closing or dropping the handle flushes too.
+    /// it. Synchronous and cheap: every `batchSize` (512) events the buffer is handed to
+    /// the core's background writer, so this call never waits for the disk. `flush()`
+    /// makes events durable; closing or dropping the handle flushes too.
     ///
     /// Throws code `HIVEMIND_INVALID_INPUT` for a malformed event, `HIVEMIND_CLOSED` after
     /// `close()`.
     #[napi(ts_args_type = "event: HivemindEvent")]
     pub fn capture(&self, env: Env, event: Unknown<'_>) -> napi::Result<()> {
         guard(|| {
-            let e = EventInput::from_js(event)?;
+            let e = EventInput::from_js(env, event)?;
             let event = self.inner.event(e.session, e.agent, e.kind);
             Ok(self.inner.capture(event)?)
         })
@@ -114,7 +104,8 @@ impl Hivemind {
             let events = convert::array(events, "captureMany takes an array of events")?;
             let mut parsed = Vec::with_capacity(events.len());
             for (i, v) in events.into_iter().enumerate() {
-                let e = EventInput::from_js(v).map_err(|f| f.context(format!("events[{i}]")))?;
+                let e =
+                    EventInput::from_js(env, v).map_err(|f| f.context(format!("events[{i}]")))?;
                 parsed.push(self.inner.event(e.session, e.agent, e.kind));
             }
             let n = self.inner.capture_many(parsed)?;

@@ -76,6 +76,38 @@ test('captures every event kind and reads each back unchanged', async () => {
   await hm.close()
 })
 
+test('nested tool input and output are stored as JSON.stringify sees them', async () => {
+  const hm = await open()
+  const at = new Date('2024-05-01T10:00:00Z')
+  hm.capture({
+    session: 'json',
+    kind: 'tool_call',
+    tool: 'Edit',
+    input: { file_path: 'a.ts', when: at, skip: undefined, nested: [1, 'two', { three: null }], n: 1.5 },
+  })
+  hm.capture({ session: 'json', kind: 'tool_result', tool: 'Edit', output: 'plain text output' })
+  hm.capture({ session: 'json', kind: 'tool_result', tool: 'Edit', output: null, is_error: false })
+  const [call, text, nil] = await hm.sessionEvents('json')
+  assert.deepEqual(call.input, { file_path: 'a.ts', when: '2024-05-01T10:00:00.000Z', nested: [1, 'two', { three: null }], n: 1.5 })
+  assert.equal(text.output, 'plain text output')
+  assert.equal(nil.output, null)
+
+  const cycle = { a: 1 }
+  cycle.self = cycle
+  await assertCode(
+    () => hm.capture({ session: 'json', kind: 'tool_call', tool: 'X', input: cycle }),
+    'HIVEMIND_INVALID_INPUT',
+    /input/,
+  )
+  await assertCode(
+    () => hm.capture({ session: 'json', kind: 'tool_call', tool: 'X', input: { big: 10n } }),
+    'HIVEMIND_INVALID_INPUT',
+    /input/,
+  )
+  assert.equal((await hm.sessionEvents('json')).length, 3)
+  await hm.close()
+})
+
 test('capture redacts secrets before anything is written', async () => {
   const hm = await open()
   const secret = 'sk-ant-api03-' + 'a'.repeat(90)
