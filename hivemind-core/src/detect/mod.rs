@@ -4,12 +4,16 @@
 //! - [`user_edit`]: the user edited a file the agent wrote, between turns;
 //! - [`modified`]: the user changed a proposed edit before accepting it;
 //! - [`rejection`]: the user rejected a tool use (with or without feedback);
+//! - [`SessionDetector`] runs them over a whole session's events (imports);
 //! - explicit corrections come from [`crate::Hivemind::record_correction`].
 
 pub mod followup;
 pub mod modified;
 pub mod rejection;
+pub mod session;
 pub mod user_edit;
+
+pub use session::{detect_session, SessionDetector};
 
 use crate::model::{Event, EventKind, Target};
 use serde_json::Value;
