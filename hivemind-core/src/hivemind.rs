@@ -252,10 +252,166 @@ impl Hivemind {
         crate::report::report(self.inner.store.as_ref(), &self.inner.workspace)
     }
 
-    /// Skills of this handle's workspace (latest versions).
+    /// Skills of this handle's workspace (latest versions), without those a person
+    /// removed.
     pub fn skills(&self) -> Result<Vec<Skill>> {
         self.check_open()?;
-        self.inner.store.skills(&self.inner.workspace)
+        let store = self.inner.store.as_ref();
+        let removed = crate::skills::lifecycle::removed(store, &self.inner.workspace)?;
+        let mut skills = store.skills(&self.inner.workspace)?;
+        skills.retain(|s| !removed.contains(s.name.as_str()));
+        Ok(skills)
+    }
+
+    /// One skill with its lineage (the corrections behind it, oldest first), whether it
+    /// was removed or promoted, and where its files are. `None` when the workspace has
+    /// no skill of that name.
+    pub fn skill_detail(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::skills::lifecycle::SkillDetail>> {
+        self.check_open()?;
+        let name = crate::model::SkillName::new(name)?;
+        let store = self.inner.store.as_ref();
+        let ws = &self.inner.workspace;
+        let Some(skill) = store.skill(ws, &name)? else {
+            return Ok(None);
+        };
+        let wanted: std::collections::HashSet<&str> = skill
+            .provenance
+            .corrections
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        let corrections = store
+            .corrections(ws, &CorrectionFilter::default())?
+            .into_iter()
+            .filter(|c| wanted.contains(c.id.as_str()))
+            .collect();
+        let files = [self.skills_dir(), self.global_skills_dir()]
+            .into_iter()
+            .flatten()
+            .map(|root| root.join(name.as_str()).join("SKILL.md"))
+            .filter(|p| p.is_file())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Ok(Some(crate::skills::lifecycle::SkillDetail {
+            removed: crate::skills::lifecycle::removed(store, ws)?.contains(name.as_str()),
+            promoted: crate::skills::lifecycle::promoted(store, ws)?.contains(name.as_str()),
+            skill,
+            corrections,
+            files,
+        }))
+    }
+
+    /// Promotes a skill to the user's global skills folder (`~/.claude/skills`): every
+    /// project of the user then gets it, and its later versions follow it there. A
+    /// removed skill is restored first. Errors when the skill does not exist.
+    pub fn promote_skill(&self, name: &str) -> Result<crate::skills::install::WriteOutcome> {
+        self.check_open()?;
+        let name = crate::model::SkillName::new(name)?;
+        let store = self.inner.store.as_ref();
+        let ws = &self.inner.workspace;
+        let skill = store
+            .skill(ws, &name)?
+            .ok_or_else(|| Error::invalid(format!("workspace {ws} has no skill named {name}")))?;
+        let root = self
+            .global_skills_dir()
+            .ok_or_else(|| Error::invalid("HOME is not set: no global skills folder"))?;
+        let _lock = self.skills_lock()?;
+        crate::skills::lifecycle::set_removed(store, ws, name.as_str(), false)?;
+        crate::skills::lifecycle::set_promoted(store, ws, name.as_str(), true)?;
+        let mut writer = crate::skills::install::SkillWriter::new(
+            root,
+            &self.inner.config.home,
+            self.agents_dir(),
+        )?;
+        let outcome = writer.write(&skill)?;
+        writer.save()?;
+        Ok(outcome)
+    }
+
+    /// Removes a skill: it is no longer injected, written or mined again (its record
+    /// stays, holding the lineage, so the same corrections do not come back as a new
+    /// skill), and its SKILL.md files are deleted where they are ours and unedited. A
+    /// file a person wrote or edited is kept (see the outcomes). Errors when the skill
+    /// does not exist.
+    pub fn remove_skill(&self, name: &str) -> Result<Vec<crate::skills::install::RemoveOutcome>> {
+        self.check_open()?;
+        let name = crate::model::SkillName::new(name)?;
+        let store = self.inner.store.as_ref();
+        let ws = &self.inner.workspace;
+        if store.skill(ws, &name)?.is_none() {
+            return Err(Error::invalid(format!(
+                "workspace {ws} has no skill named {name}"
+            )));
+        }
+        let _lock = self.skills_lock()?;
+        crate::skills::lifecycle::set_removed(store, ws, name.as_str(), true)?;
+        crate::skills::lifecycle::set_promoted(store, ws, name.as_str(), false)?;
+        let mut roots: Vec<PathBuf> = [self.skills_dir(), self.global_skills_dir()]
+            .into_iter()
+            .flatten()
+            .collect();
+        roots.dedup();
+        let mut out = Vec::new();
+        for root in roots {
+            let mut writer = crate::skills::install::SkillWriter::new(
+                root,
+                &self.inner.config.home,
+                self.agents_dir(),
+            )?;
+            out.push(writer.remove(&name)?);
+            writer.save()?;
+        }
+        Ok(out)
+    }
+
+    /// Where mining stands: the last run, corrections no skill covers yet, and the
+    /// patterns close to becoming skills (`hivemind skillify status`).
+    pub fn skillify_status(&self) -> Result<crate::skillify::SkillifyStatus> {
+        self.check_open()?;
+        self.flush()?;
+        self.fold_journals()?;
+        crate::skillify::status(
+            self.inner.store.as_ref(),
+            &self.inner.workspace,
+            &self.skillify_options(),
+        )
+    }
+
+    fn skillify_options(&self) -> crate::skillify::SkillifyOptions {
+        crate::skillify::SkillifyOptions {
+            min_support: self.inner.config.min_support.max(1),
+            ..Default::default()
+        }
+    }
+
+    /// The lock that serializes writers of skill files and of the manifest (mining
+    /// runs, promote, remove), across processes.
+    fn skills_lock(&self) -> Result<std::fs::File> {
+        let home = &self.inner.config.home;
+        std::fs::create_dir_all(home).map_err(|e| Error::io(home, e))?;
+        let lock_path = home.join("skillify.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        Ok(lock)
+    }
+
+    /// The user's global skills folder, `~/.claude/skills` (`None` without `HOME`).
+    pub fn global_skills_dir(&self) -> Option<PathBuf> {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude").join("skills"))
+    }
+
+    /// `~/.agents/skills`, where Codex looks for skills.
+    fn agents_dir(&self) -> Option<PathBuf> {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".agents").join("skills"))
     }
 
     /// Flushes and closes the handle; later calls fail with [`Error::Closed`]. Closing
@@ -343,8 +499,7 @@ impl Hivemind {
     /// `<project>/.claude/skills`; `None` without a project.
     pub fn skills_dir(&self) -> Option<PathBuf> {
         if self.inner.config.skills_scope == "global" {
-            return std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".claude").join("skills"));
+            return self.global_skills_dir();
         }
         self.inner
             .project
@@ -359,20 +514,8 @@ impl Hivemind {
         self.check_open()?;
         self.flush()?;
         self.fold_journals()?;
-        let home = &self.inner.config.home;
-        std::fs::create_dir_all(home).map_err(|e| Error::io(home, e))?;
-        let lock_path = home.join("skillify.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
-        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
-        let opts = crate::skillify::SkillifyOptions {
-            min_support: self.inner.config.min_support.max(1),
-            ..Default::default()
-        };
+        let lock = self.skills_lock()?;
+        let opts = self.skillify_options();
         let skillifier = self.skillifier();
         let report = crate::skillify::mine(
             self.inner.store.as_ref(),
@@ -409,24 +552,43 @@ impl Hivemind {
         rt.block_on(self.skillify())
     }
 
-    /// Writes every skill of the workspace to the skills folder (only files that are
-    /// ours and changed). Returns what happened per file.
+    /// Writes every skill of the workspace to the skills folder, and promoted ones to
+    /// the global folder too (only files that are ours and changed; person-edited files
+    /// only get new evidence appended). Removed skills are not written. Returns what
+    /// happened per file.
     pub fn write_skill_files(&self) -> Result<Vec<crate::skills::install::WriteOutcome>> {
-        let Some(root) = self.skills_dir() else {
-            return Ok(Vec::new());
-        };
-        let agents =
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".agents").join("skills"));
-        let mut writer =
-            crate::skills::install::SkillWriter::new(root, &self.inner.config.home, agents)?;
-        let mut out = Vec::new();
-        for s in self.inner.store.skills(&self.inner.workspace)? {
-            match writer.write(&s) {
-                Ok(o) => out.push(o),
-                Err(e) => tracing::warn!("cannot write skill {}: {e}", s.name),
+        let skills = self.skills()?;
+        let promoted =
+            crate::skills::lifecycle::promoted(self.inner.store.as_ref(), &self.inner.workspace)?;
+        let global = self.global_skills_dir();
+        let mut targets: Vec<(PathBuf, Vec<&Skill>)> = Vec::new();
+        if let Some(root) = self.skills_dir() {
+            targets.push((root, skills.iter().collect()));
+        }
+        if let Some(root) = global.filter(|g| targets.first().is_none_or(|(r, _)| r != g)) {
+            let chosen: Vec<&Skill> = skills
+                .iter()
+                .filter(|s| promoted.contains(s.name.as_str()))
+                .collect();
+            if !chosen.is_empty() {
+                targets.push((root, chosen));
             }
         }
-        writer.save()?;
+        let mut out = Vec::new();
+        for (root, chosen) in targets {
+            let mut writer = crate::skills::install::SkillWriter::new(
+                root,
+                &self.inner.config.home,
+                self.agents_dir(),
+            )?;
+            for s in chosen {
+                match writer.write(s) {
+                    Ok(o) => out.push(o),
+                    Err(e) => tracing::warn!("cannot write skill {}: {e}", s.name),
+                }
+            }
+            writer.save()?;
+        }
         Ok(out)
     }
 

@@ -226,8 +226,16 @@ fn openai(text: &str) -> Value {
     })
 }
 
+/// What a fallback returns: the local miner's verdict, authored by the local miner.
 async fn local(g: &CorrectionGroup) -> Verdict {
-    LocalSkillifier.judge(g).await.expect("local verdict")
+    match LocalSkillifier.judge(g).await.expect("local verdict") {
+        Verdict::Keep(mut d) => {
+            assert_eq!(d.author, None, "the local miner is its own author");
+            d.author = Some(LocalSkillifier.author());
+            Verdict::Keep(d)
+        }
+        skip => skip,
+    }
 }
 
 fn keep(v: Verdict) -> SkillDraft {
@@ -777,4 +785,45 @@ async fn a_mining_run_through_the_facade_uses_the_model_and_keeps_lineage() {
         assert!(skill.body.contains(c.as_str()));
     }
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_mining_run_that_falls_back_records_the_local_miner_as_author() {
+    let _env = ENV.read().await;
+    let home = tempfile::tempdir().expect("home");
+    let server = Server::start(vec![Reply::Status(
+        200,
+        Vec::new(),
+        "<html>oops</html>".into(),
+    )])
+    .await;
+    let mut cfg = hivemind_core::Config::with_home(home.path());
+    cfg.llm = Some(config("openai", server.url.clone(), None, 5));
+    let hm = hivemind_core::Hivemind::with_store(
+        cfg,
+        Arc::new(hivemind_core::InMemoryStore::new()),
+        WorkspaceId::new("acme").expect("ws"),
+        None,
+    );
+    for tool in [
+        "npm install zod",
+        "npm install lodash",
+        "npm install date-fns",
+    ] {
+        hm.record_correction(hivemind_core::CorrectionInput {
+            session: Some(SessionId::new("session-1").expect("session")),
+            produced: tool.into(),
+            accepted: Some(tool.replace("npm install", "pnpm add")),
+            reason: Some("we use pnpm in this repo".into()),
+            ..Default::default()
+        })
+        .expect("record");
+    }
+    let report = hm.skillify().await.expect("skillify");
+    assert_eq!(report.created.len(), 1, "{report:?}");
+    assert_eq!(
+        report.created[0].provenance.author,
+        LocalSkillifier.author()
+    );
+    assert_eq!(server.requests().len(), 1, "the model was asked once");
 }

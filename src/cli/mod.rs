@@ -3,6 +3,7 @@
 mod hook;
 mod lists;
 mod setup;
+mod skills;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -55,7 +56,7 @@ enum Command {
     /// Skills of the workspace.
     Skills {
         #[command(subcommand)]
-        action: ListAction,
+        action: SkillsAction,
     },
     /// Wire hivemind's hooks into an agent host (idempotent; backs up the file it changes).
     Install {
@@ -107,6 +108,12 @@ enum SkillifyAction {
         #[arg(long)]
         json: bool,
     },
+    /// The last run, corrections no skill covers yet, patterns close to the threshold.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,9 +141,34 @@ enum CorrectionsAction {
 }
 
 #[derive(Debug, Subcommand)]
-enum ListAction {
-    /// List them.
+enum SkillsAction {
+    /// List them (removed skills excluded).
     List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One skill: its text, state, files and lineage (the corrections behind it).
+    Show {
+        /// Skill name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Also write a skill to ~/.claude/skills, for every project (later versions follow).
+    Promote {
+        /// Skill name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop injecting and mining a skill; delete its files where hivemind wrote them
+    /// and nobody edited them.
+    Remove {
+        /// Skill name.
+        name: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -185,6 +217,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Skillify {
             action: SkillifyAction::Run { json },
         } => lists::skillify(&open(&cli.workspace)?, json),
+        Command::Skillify {
+            action: SkillifyAction::Status { json },
+        } => skills::skillify_status(&open(&cli.workspace)?, json),
         Command::Corrections {
             action:
                 CorrectionsAction::List {
@@ -197,9 +232,15 @@ fn run(cli: Cli) -> Result<()> {
             action: CorrectionsAction::Show { id, json },
         } => lists::show_correction(&open(&cli.workspace)?, &id, json),
         Command::Report { json } => lists::report(&open(&cli.workspace)?, json),
-        Command::Skills {
-            action: ListAction::List { json },
-        } => lists::skills(&open(&cli.workspace)?, json),
+        Command::Skills { action } => {
+            let hm = open(&cli.workspace)?;
+            match action {
+                SkillsAction::List { json } => lists::skills(&hm, json),
+                SkillsAction::Show { name, json } => skills::show(&hm, &name, json),
+                SkillsAction::Promote { name, json } => skills::promote(&hm, &name, json),
+                SkillsAction::Remove { name, json } => skills::remove(&hm, &name, json),
+            }
+        }
         Command::Install {
             host,
             project,

@@ -443,6 +443,19 @@ impl LlmSkillifier {
     }
 }
 
+impl LlmSkillifier {
+    /// The local miner's verdict, with the local miner as its author.
+    async fn local(&self, group: &CorrectionGroup) -> Result<Verdict> {
+        Ok(match self.fallback.judge(group).await? {
+            Verdict::Keep(mut d) => {
+                d.author = Some(self.fallback.author());
+                Verdict::Keep(d)
+            }
+            skip => skip,
+        })
+    }
+}
+
 #[async_trait::async_trait]
 impl Skillifier for LlmSkillifier {
     fn author(&self) -> String {
@@ -452,11 +465,11 @@ impl Skillifier for LlmSkillifier {
     async fn judge(&self, group: &CorrectionGroup) -> Result<Verdict> {
         if self.calls_forbidden() {
             tracing::debug!("model calls are forbidden (HIVEMIND_NO_LLM); using the local miner");
-            return self.fallback.judge(group).await;
+            return self.local(group).await;
         }
         if self.cooling_down() {
             tracing::debug!("the model endpoint failed recently; using the local miner");
-            return self.fallback.judge(group).await;
+            return self.local(group).await;
         }
         let started = Instant::now();
         match self.ask(group).await {
@@ -478,7 +491,7 @@ impl Skillifier for LlmSkillifier {
                     "LLM skillifier failed ({}); using the local miner for this group",
                     f.message
                 );
-                self.fallback.judge(group).await
+                self.local(group).await
             }
         }
     }
@@ -782,6 +795,7 @@ fn validate(v: ModelVerdict, group: &CorrectionGroup) -> std::result::Result<Ver
         name,
         description,
         body,
+        author: None,
     }))
 }
 

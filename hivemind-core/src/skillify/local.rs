@@ -323,5 +323,6 @@ pub fn draft(g: &CorrectionGroup) -> SkillDraft {
         name,
         description,
         body,
+        author: None,
     }
 }

@@ -46,6 +46,10 @@ pub struct SkillDraft {
     pub description: String,
     /// Markdown body.
     pub body: String,
+    /// Who wrote this draft when it is not the skillifier's own [`Skillifier::author`]:
+    /// a model skillifier that fell back to the local miner says so, and the lineage
+    /// records the local miner as the author.
+    pub author: Option<String>,
 }
 
 /// A skillifier's verdict on a group.
@@ -104,11 +108,151 @@ pub struct SkillifyReport {
     pub unchanged: usize,
     /// Groups the skillifier skipped.
     pub skipped: usize,
+    /// Groups whose skill a person removed: left alone.
+    pub removed: usize,
     /// Nothing new since the last run: mining did not run.
     pub up_to_date: bool,
 }
 
 const WATERMARK: &str = "skillify:watermark";
+const LAST_RUN: &str = "skillify:last_run";
+
+/// The record of the last mining run (see [`status`]).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct LastRun {
+    /// When it finished.
+    pub at: chrono::DateTime<Utc>,
+    /// Corrections it considered.
+    pub corrections: usize,
+    /// Skills it created.
+    pub created: usize,
+    /// Skills it updated.
+    pub updated: usize,
+    /// Nothing was new: it did not mine.
+    pub up_to_date: bool,
+}
+
+fn record_run(store: &dyn Store, ws: &WorkspaceId, report: &SkillifyReport) -> Result<()> {
+    let run = LastRun {
+        at: Utc::now(),
+        corrections: report.corrections,
+        created: report.created.len(),
+        updated: report.updated.len(),
+        up_to_date: report.up_to_date,
+    };
+    store.set_state(ws, LAST_RUN, &serde_json::to_string(&run)?)
+}
+
+/// A group of corrections not yet frequent enough to become a skill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearGroup {
+    /// Its corrections, oldest first.
+    pub corrections: Vec<CorrectionId>,
+    /// How many more corrections it needs to become a skill.
+    pub needed: usize,
+    /// What characterizes it, strongest first.
+    pub features: Vec<String>,
+    /// The newest correction's reason (or what was produced), for people to recognize it.
+    pub example: String,
+}
+
+/// Where mining stands (`hivemind skillify status`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkillifyStatus {
+    /// The last run, if any.
+    pub last_run: Option<LastRun>,
+    /// Corrections of the workspace.
+    pub corrections: usize,
+    /// Corrections recorded since the last run (all of them before any run).
+    pub since_last_run: usize,
+    /// Corrections not in any skill's lineage.
+    pub pending: usize,
+    /// Skills of the workspace (removed ones excluded).
+    pub skills: usize,
+    /// Corrections a pattern needs to become a skill.
+    pub min_support: usize,
+    /// Groups close to the threshold (at least half of it), largest first, at most 10.
+    pub near: Vec<NearGroup>,
+}
+
+/// Where mining stands: the last run, the corrections no skill covers yet, and the
+/// patterns close to becoming skills. Reads only; mines nothing.
+pub fn status(
+    store: &dyn Store,
+    ws: &WorkspaceId,
+    opts: &SkillifyOptions,
+) -> Result<SkillifyStatus> {
+    let corrections = store.corrections(ws, &CorrectionFilter::default())?;
+    let last_run: Option<LastRun> = store
+        .get_state(ws, LAST_RUN)?
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let skills = store.skills(ws)?;
+    let removed = crate::skills::lifecycle::removed(store, ws)?;
+    let covered: std::collections::HashSet<&str> = skills
+        .iter()
+        .flat_map(|s| s.provenance.corrections.iter().map(|c| c.as_str()))
+        .collect();
+    let since_last_run = match &last_run {
+        Some(r) => corrections.len().saturating_sub(r.corrections),
+        None => corrections.len(),
+    };
+    let lex = CueLexicon::english();
+    let vectors = group::weighted(&corrections, &lex);
+    let floor = opts.min_support.div_ceil(2).max(2);
+    let mut near: Vec<NearGroup> = group::group(&vectors, opts.threshold)
+        .iter()
+        .filter(|g| {
+            g.members.len() >= floor
+                && g.members.len() < opts.min_support
+                && g.members
+                    .iter()
+                    .all(|&m| !covered.contains(corrections[m].id.as_str()))
+        })
+        .map(|g| {
+            let newest = &corrections[g.members[g.members.len() - 1]];
+            NearGroup {
+                corrections: g
+                    .members
+                    .iter()
+                    .map(|&m| corrections[m].id.clone())
+                    .collect(),
+                needed: opts.min_support - g.members.len(),
+                features: group::top_features(g, 6)
+                    .into_iter()
+                    .map(|(f, _)| f)
+                    .collect(),
+                example: newest
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| newest.produced.clone())
+                    .chars()
+                    .take(160)
+                    .collect(),
+            }
+        })
+        .collect();
+    near.sort_by(|a, b| {
+        a.needed
+            .cmp(&b.needed)
+            .then_with(|| b.corrections.len().cmp(&a.corrections.len()))
+    });
+    near.truncate(10);
+    Ok(SkillifyStatus {
+        last_run,
+        pending: corrections
+            .iter()
+            .filter(|c| !covered.contains(c.id.as_str()))
+            .count(),
+        corrections: corrections.len(),
+        since_last_run,
+        skills: skills
+            .iter()
+            .filter(|s| !removed.contains(s.name.as_str()))
+            .count(),
+        min_support: opts.min_support,
+        near,
+    })
+}
 
 /// Mines the workspace: groups its corrections, writes or merges skills for patterns
 /// with enough support, and stores them. Idempotent: a second run with no new
@@ -127,8 +271,10 @@ pub async fn mine(
     };
     if store.get_state(ws, WATERMARK)?.as_deref() == Some(mark.as_str()) {
         report.up_to_date = true;
+        record_run(store, ws, &report)?;
         return Ok(report);
     }
+    let removed = crate::skills::lifecycle::removed(store, ws)?;
     let lex = CueLexicon::english();
     let vectors = group::weighted(&corrections, &lex);
     let groups = group::group(&vectors, opts.threshold);
@@ -163,6 +309,14 @@ pub async fn mine(
             .map(|(s, _)| s);
         if existing.is_none() && g.members.len() < opts.min_support {
             continue; // a one-off never becomes a skill
+        }
+        if let Some(s) = existing.filter(|&s| removed.contains(skills[s].name.as_str())) {
+            tracing::debug!(
+                "{} was removed by a person: not mined again",
+                skills[s].name
+            );
+            report.removed += 1;
+            continue;
         }
         let ids: BTreeSet<&str> = g
             .members
@@ -201,6 +355,7 @@ pub async fn mine(
             }
         };
         let now = Utc::now();
+        let author = draft.author.unwrap_or_else(|| skillifier.author());
         let skill = match existing {
             Some(s) => {
                 merged_into.insert(s);
@@ -220,7 +375,7 @@ pub async fn mine(
                     provenance: Provenance {
                         sessions: sessions_of(&corrections, &lineage),
                         corrections: lineage,
-                        author: merge_authors(&old.provenance.author, &skillifier.author()),
+                        author: merge_authors(&old.provenance.author, &author),
                         created_at: old.provenance.created_at,
                         updated_at: now,
                     },
@@ -240,7 +395,7 @@ pub async fn mine(
                     provenance: Provenance {
                         sessions: sessions_of(&corrections, &lineage),
                         corrections: lineage,
-                        author: skillifier.author(),
+                        author,
                         created_at: now,
                         updated_at: now,
                     },
@@ -257,6 +412,7 @@ pub async fn mine(
         }
     }
     store.set_state(ws, WATERMARK, &mark)?;
+    record_run(store, ws, &report)?;
     Ok(report)
 }
 

@@ -3,8 +3,9 @@
 //! `<root>/<name>/SKILL.md` where `<root>` is `<project>/.claude/skills` (default) or
 //! `~/.claude/skills`. A manifest under `HIVEMIND_HOME` records the hash of every file
 //! hivemind wrote: a file that exists but is not ours, or that someone edited since we
-//! wrote it, is never overwritten. When `~/.agents/skills` exists (Codex), each skill
-//! folder is linked there too.
+//! wrote it, is never overwritten: a file of ours that a person edited keeps their text,
+//! and new versions only append their new evidence to it. When `~/.agents/skills` exists
+//! (Codex), each skill folder is linked there too.
 
 use crate::error::{Error, Result};
 use crate::model::Skill;
@@ -22,7 +23,15 @@ pub enum WriteOutcome {
     Written(PathBuf),
     /// Already up to date.
     Unchanged(PathBuf),
-    /// Left alone: the file is not ours or was edited by someone.
+    /// A person edited the file since hivemind wrote it: their text is kept and only the
+    /// new evidence (corrections not yet mentioned) was appended.
+    Appended {
+        /// The file.
+        path: PathBuf,
+        /// Corrections appended.
+        corrections: usize,
+    },
+    /// Left alone: the file is not ours.
     Skipped {
         /// The file.
         path: PathBuf,
@@ -31,11 +40,31 @@ pub enum WriteOutcome {
     },
 }
 
+/// What happened to one skill's file on removal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoveOutcome {
+    /// Deleted (with its folder when that became empty).
+    Deleted(PathBuf),
+    /// Kept: not ours, or a person edited it.
+    Kept {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// No file there.
+    Absent(PathBuf),
+}
+
 /// The record of files hivemind wrote: path → SHA-256 of the content.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
     /// Files we own.
     pub files: BTreeMap<String, String>,
+    /// Files of ours a person edited: from then on only evidence is appended to them.
+    #[serde(default)]
+    pub edited: std::collections::BTreeSet<String>,
 }
 
 fn sha(text: &[u8]) -> String {
@@ -127,7 +156,9 @@ impl SkillWriter {
         &self.root
     }
 
-    /// Writes one skill's SKILL.md (if it changed and is ours to write).
+    /// Writes one skill's SKILL.md (if it changed and is ours to write). A file of ours
+    /// that a person edited keeps their text: the corrections of `skill` it does not
+    /// mention yet are appended as evidence.
     pub fn write(&mut self, skill: &Skill) -> Result<WriteOutcome> {
         let dir = safe_join(&self.root, skill.name.as_str())?;
         let path = dir.join("SKILL.md");
@@ -135,30 +166,116 @@ impl SkillWriter {
         let key = path.to_string_lossy().into_owned();
         if let Ok(existing) = std::fs::read(&path) {
             let current = sha(&existing);
+            let ours = self.manifest.files.get(&key);
+            let edited = self.manifest.edited.contains(&key) || ours.is_some_and(|h| *h != current);
+            if edited {
+                return self.append_evidence(path, key, &existing, skill);
+            }
             if existing == text.as_bytes() {
                 self.manifest.files.insert(key, current);
                 return Ok(WriteOutcome::Unchanged(path));
             }
-            match self.manifest.files.get(&key) {
-                None => {
-                    return Ok(WriteOutcome::Skipped {
-                        path,
-                        reason: "exists and was not written by hivemind".into(),
-                    })
-                }
-                Some(h) if *h != current => {
-                    return Ok(WriteOutcome::Skipped {
-                        path,
-                        reason: "edited since hivemind wrote it".into(),
-                    })
-                }
-                Some(_) => {}
+            if ours.is_none() {
+                return Ok(WriteOutcome::Skipped {
+                    path,
+                    reason: "exists and was not written by hivemind".into(),
+                });
             }
         }
         write_atomic(&path, text.as_bytes())?;
         self.manifest.files.insert(key, sha(text.as_bytes()));
         self.link_for_codex(&dir, skill.name.as_str());
         Ok(WriteOutcome::Written(path))
+    }
+
+    /// Appends to a person-edited file the evidence lines of the corrections it does not
+    /// mention yet (taken from the new version's evidence section when it has them).
+    fn append_evidence(
+        &mut self,
+        path: PathBuf,
+        key: String,
+        existing: &[u8],
+        skill: &Skill,
+    ) -> Result<WriteOutcome> {
+        self.manifest.edited.insert(key.clone());
+        let text = String::from_utf8_lossy(existing);
+        let missing: Vec<&str> = skill
+            .provenance
+            .corrections
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|id| !text.contains(id))
+            .collect();
+        if missing.is_empty() {
+            self.manifest.files.insert(key, sha(existing));
+            return Ok(WriteOutcome::Unchanged(path));
+        }
+        let mut out = text.into_owned();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "\n<!-- hivemind: evidence of version {} appended on {}; the text above was edited by a person and is kept as it is -->\n",
+            skill.version,
+            chrono::Utc::now().format("%Y-%m-%d")
+        ));
+        for id in &missing {
+            let line = skill
+                .body
+                .lines()
+                .find(|l| l.trim_start().starts_with("- ") && l.contains(id))
+                .map_or_else(|| format!("- {id}"), |l| l.trim().to_string());
+            out.push_str(&line);
+            out.push('\n');
+        }
+        write_atomic(&path, out.as_bytes())?;
+        self.manifest.files.insert(key, sha(out.as_bytes()));
+        Ok(WriteOutcome::Appended {
+            path,
+            corrections: missing.len(),
+        })
+    }
+
+    /// Deletes a skill's SKILL.md when it is ours and nobody edited it (its folder too
+    /// when that becomes empty, and the Codex link to it). A person's file, or one of
+    /// ours a person edited, is kept.
+    pub fn remove(&mut self, name: &crate::model::SkillName) -> Result<RemoveOutcome> {
+        let dir = safe_join(&self.root, name.as_str())?;
+        let path = dir.join("SKILL.md");
+        let key = path.to_string_lossy().into_owned();
+        let existing = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.manifest.files.remove(&key);
+                self.manifest.edited.remove(&key);
+                return Ok(RemoveOutcome::Absent(path));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let reason = match self.manifest.files.get(&key) {
+            None => Some("not written by hivemind"),
+            Some(h) if *h != sha(&existing) || self.manifest.edited.contains(&key) => {
+                Some("edited by a person")
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            return Ok(RemoveOutcome::Kept {
+                path,
+                reason: reason.into(),
+            });
+        }
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        self.manifest.files.remove(&key);
+        // Only an empty folder goes; anything a person put beside the file stays.
+        let _ = std::fs::remove_dir(&dir);
+        if let Some(agents) = &self.agents_dir {
+            let link = agents.join(name.as_str());
+            if std::fs::read_link(&link).is_ok_and(|target| target == dir) {
+                let _ = std::fs::remove_file(&link);
+            }
+        }
+        Ok(RemoveOutcome::Deleted(path))
     }
 
     #[cfg(unix)]
@@ -221,11 +338,43 @@ mod tests {
         ));
         let path = root.join("use-pnpm/SKILL.md");
         std::fs::write(&path, "my own edit").unwrap();
+        // An edited file keeps the person's text; the new evidence is appended.
+        let mut c = skill("c\n## Evidence\n- LINE\n");
+        let id = c.provenance.corrections[0].to_string();
+        c.body = c
+            .body
+            .replace("LINE", &format!("{id} (followup, session s1, 2026-01-02)"));
+        assert_eq!(
+            w.write(&c).unwrap(),
+            WriteOutcome::Appended {
+                path: path.clone(),
+                corrections: 1
+            }
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("my own edit\n"), "{text}");
+        assert!(
+            text.ends_with(&format!("- {id} (followup, session s1, 2026-01-02)\n")),
+            "{text}"
+        );
+        // Nothing new: nothing appended; a later version appends only its new ids.
+        assert!(matches!(w.write(&c).unwrap(), WriteOutcome::Unchanged(_)));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        let mut d = c.clone();
+        d.version = 2;
+        d.provenance.corrections.push(CorrectionId::generate());
         assert!(matches!(
-            w.write(&skill("c")).unwrap(),
-            WriteOutcome::Skipped { .. }
+            w.write(&d).unwrap(),
+            WriteOutcome::Appended { corrections: 1, .. }
         ));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "my own edit");
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(&text) && after.contains(d.provenance.corrections[1].as_str()));
+        // Still the person's file: it is never removed.
+        assert!(matches!(
+            w.remove(&d.name).unwrap(),
+            RemoveOutcome::Kept { .. }
+        ));
+        assert!(path.exists());
         w.save().unwrap();
         // A file nobody recorded is not ours.
         let home2 = tempfile::tempdir().unwrap();
@@ -234,6 +383,33 @@ mod tests {
             w2.write(&skill("d")).unwrap(),
             WriteOutcome::Skipped { .. }
         ));
+    }
+
+    #[test]
+    fn remove_deletes_only_unedited_files_of_ours() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path().join("skills");
+        let mut w = SkillWriter::new(root.clone(), home.path(), None).unwrap();
+        let a = skill("a");
+        w.write(&a).unwrap();
+        let path = root.join("use-pnpm/SKILL.md");
+        assert_eq!(
+            w.remove(&a.name).unwrap(),
+            RemoveOutcome::Deleted(path.clone())
+        );
+        assert!(!path.exists() && !root.join("use-pnpm").exists());
+        assert_eq!(
+            w.remove(&a.name).unwrap(),
+            RemoveOutcome::Absent(path.clone())
+        );
+        // A person's own file of the same name stays.
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "mine").unwrap();
+        assert!(matches!(
+            w.remove(&a.name).unwrap(),
+            RemoveOutcome::Kept { .. }
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
     }
 
     #[test]

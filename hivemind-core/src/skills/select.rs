@@ -85,7 +85,12 @@ pub fn session_start(
     already: &[String],
 ) -> Result<Selection> {
     let cap = char_cap(budget_tokens);
-    let index = store.skill_index(ws, INDEX_LIMIT)?;
+    let removed = super::lifecycle::removed(store, ws)?;
+    let index: Vec<_> = store
+        .skill_index(ws, INDEX_LIMIT)?
+        .into_iter()
+        .filter(|s| !removed.contains(s.name.as_str()))
+        .collect();
     let mut sel = Selection {
         scores: index
             .iter()
@@ -156,7 +161,12 @@ pub fn for_prompt(
         query.push(' ');
         query.push_str(t);
     }
-    let hits = store.search(ws, SearchScope::Skills, &query, 8)?;
+    let removed = super::lifecycle::removed(store, ws)?;
+    let hits: Vec<_> = store
+        .search(ws, SearchScope::Skills, &query, 8)?
+        .into_iter()
+        .filter(|h| !removed.contains(&h.reference))
+        .collect();
     let mut sel = Selection {
         scores: hits
             .iter()
