@@ -90,7 +90,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::bytes::Regex as BytesRegex;
 use regex::{Captures, Regex};
@@ -163,11 +163,14 @@ struct Spec {
     rare: bool,
 }
 
-/// A rule as compiled.
+/// A rule as compiled. Its regex is compiled on first use: most texts trigger
+/// few rules, and a short-lived process (a hook) should not pay for
+/// compiling all of them.
 #[derive(Debug)]
 struct Rule {
     kind: &'static str,
-    regex: Regex,
+    pattern: &'static str,
+    regex: OnceLock<Regex>,
     check: Option<Check>,
     precheck: Option<Precheck>,
     haystack: Haystack,
@@ -182,8 +185,8 @@ struct RuleSet {
     /// The alternation of every trigger, searched in the ASCII-lowercased
     /// text: when it does not match, no rule can.
     any_trigger: BytesRegex,
-    /// The distinct triggers (rules may share one).
-    triggers: Vec<BytesRegex>,
+    /// The distinct triggers (rules may share one), compiled on first use.
+    triggers: Vec<LazyRegex>,
     /// The alternation of the triggers of the rare rules.
     rare_gate: BytesRegex,
     rules: Vec<Rule>,
@@ -402,6 +405,29 @@ const SECRET_GROUPS: [&str; 5] = ["s", "dq", "eq", "sq", "uq"];
 /// whose trigger index is beyond it simply always runs.
 const MAX_TRIGGERS: usize = 32;
 
+/// A trigger regex compiled on first use.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: &'static str,
+    regex: OnceLock<BytesRegex>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> &BytesRegex {
+        self.regex.get_or_init(|| {
+            BytesRegex::new(self.pattern).expect("redaction triggers are valid regexes")
+        })
+    }
+}
+
+impl Rule {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            Regex::new(self.pattern).expect("redaction rule patterns are valid regexes")
+        })
+    }
+}
+
 static DEFAULT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     let alternation = |specs: &mut dyn Iterator<Item = &Spec>| -> BytesRegex {
         let parts: Vec<String> = specs.map(|spec| format!("(?:{})", spec.trigger)).collect();
@@ -421,7 +447,8 @@ static DEFAULT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
         };
         rules.push(Rule {
             kind: spec.kind,
-            regex: Regex::new(spec.pattern).expect("redaction rule patterns are valid regexes"),
+            pattern: spec.pattern,
+            regex: OnceLock::new(),
             check: spec.check,
             precheck: spec.precheck,
             haystack: spec.haystack,
@@ -431,7 +458,10 @@ static DEFAULT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     }
     let triggers = distinct
         .iter()
-        .map(|t| BytesRegex::new(t).expect("redaction triggers are valid regexes"))
+        .map(|t| LazyRegex {
+            pattern: t,
+            regex: OnceLock::new(),
+        })
         .collect();
     RuleSet {
         any_trigger,
@@ -614,7 +644,7 @@ impl Redactor {
                     self.rules
                         .triggers
                         .get(rule.trigger)
-                        .is_none_or(|t| t.is_match(lower))
+                        .is_none_or(|t| t.get().is_match(lower))
                 }),
                 None => true,
             };
@@ -768,15 +798,16 @@ where
     'h: 'r,
 {
     let Some(precheck) = rule.precheck else {
-        return Box::new(rule.regex.captures_iter(scan));
+        return Box::new(rule.regex().captures_iter(scan));
     };
+    let regex = rule.regex();
     Box::new(
-        rule.regex
+        regex
             .find_iter(scan)
             .filter(move |m| precheck(m.start(), text))
             // The match found is the leftmost one at or after its start, so
             // searching again from there yields it, now with its groups.
-            .filter_map(move |m| rule.regex.captures_at(scan, m.start())),
+            .filter_map(move |m| regex.captures_at(scan, m.start())),
     )
 }
 
@@ -1350,6 +1381,16 @@ mod tests {
     fn every_trigger_is_memoised() {
         assert!(DEFAULT_RULES.triggers.len() <= MAX_TRIGGERS);
         assert_eq!(DEFAULT_RULES.rules.len(), RULES.len());
+    }
+
+    #[test]
+    fn every_lazily_compiled_pattern_is_valid() {
+        for rule in &DEFAULT_RULES.rules {
+            assert!(Regex::new(rule.pattern).is_ok(), "{}", rule.kind);
+        }
+        for t in &DEFAULT_RULES.triggers {
+            assert!(BytesRegex::new(t.pattern).is_ok(), "{}", t.pattern);
+        }
     }
 
     #[test]
