@@ -52,6 +52,16 @@ pub struct Config {
     pub skills_scope: String,
     /// Optional model for the LLM skillifier.
     pub llm: Option<LlmConfig>,
+    /// The team's PostgreSQL store (`HIVEMIND_PG_URL`), e.g.
+    /// `postgres://user:password@host:5432/db?sslmode=require`. Used by sync; never on
+    /// the hook path. Holds a secret when the URL has a password: never log it (see
+    /// `PgOptions`, which redacts it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pg_url: Option<String>,
+    /// Which corrections mining learns from (`HIVEMIND_MINING_SCOPE`): `team` (all of
+    /// the workspace's, including those pulled from the team store, the default) or
+    /// `me` (only this machine's).
+    pub mining_scope: crate::skillify::MiningScope,
 }
 
 impl Default for Config {
@@ -67,6 +77,8 @@ impl Default for Config {
             batch_size: 512,
             skills_scope: "project".into(),
             llm: None,
+            pg_url: None,
+            mining_scope: crate::skillify::MiningScope::Team,
         }
     }
 }
@@ -124,6 +136,12 @@ impl Config {
         }
         if let Some(n) = env_parse("HIVEMIND_BUDGET_TOKENS")? {
             c.budget_tokens = n;
+        }
+        if let Some(url) = env_parse::<String>("HIVEMIND_PG_URL")? {
+            c.pg_url = Some(url);
+        }
+        if let Some(scope) = env_parse("HIVEMIND_MINING_SCOPE")? {
+            c.mining_scope = scope;
         }
         Ok(c)
     }
@@ -234,6 +252,37 @@ fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn team_settings_from_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert_eq!(c.mining_scope, crate::skillify::MiningScope::Team);
+        // Absent from a default file: an old hivemind reads it back unchanged.
+        assert!(!serde_json::to_string(&Config::default())
+            .unwrap()
+            .contains("pg_url"));
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"pg_url": "postgres://team@db:5432/hivemind", "mining_scope": "me"}"#,
+        )
+        .unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        if std::env::var_os("HIVEMIND_PG_URL").is_none() {
+            assert_eq!(
+                c.pg_url.as_deref(),
+                Some("postgres://team@db:5432/hivemind")
+            );
+        }
+        if std::env::var_os("HIVEMIND_MINING_SCOPE").is_none() {
+            assert_eq!(c.mining_scope, crate::skillify::MiningScope::Me);
+        }
+        assert_eq!(
+            "team".parse::<crate::skillify::MiningScope>().unwrap(),
+            crate::skillify::MiningScope::Team
+        );
+        assert!("everyone".parse::<crate::skillify::MiningScope>().is_err());
+    }
 
     #[test]
     fn workspace_from_git_remote_or_folder() {

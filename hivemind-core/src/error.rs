@@ -61,6 +61,34 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+#[cfg(feature = "postgres")]
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => Error::Storage(format!(
+                "postgres: {} {}: {}{}",
+                db.severity(),
+                db.code().code(),
+                db.message(),
+                db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+            )),
+            None => {
+                let mut msg = format!("postgres: {e}");
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    let text = s.to_string();
+                    if !msg.contains(&text) {
+                        msg.push_str(": ");
+                        msg.push_str(&text);
+                    }
+                    source = s.source();
+                }
+                Error::Storage(msg)
+            }
+        }
+    }
+}
+
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::InvalidInput(format!("JSON: {e}"))

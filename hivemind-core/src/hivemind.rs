@@ -384,6 +384,7 @@ impl Hivemind {
     fn skillify_options(&self) -> crate::skillify::SkillifyOptions {
         crate::skillify::SkillifyOptions {
             min_support: self.inner.config.min_support.max(1),
+            scope: self.inner.config.mining_scope,
             ..Default::default()
         }
     }
@@ -505,6 +506,32 @@ impl Hivemind {
             .project
             .as_ref()
             .map(|p| p.join(".claude").join("skills"))
+    }
+
+    /// Synchronizes this handle's workspace with a team store (see [`crate::sync`]):
+    /// makes buffered and journaled captures durable first, pushes, pulls, then writes
+    /// the SKILL.md files when team skills arrived (files that are not ours are left
+    /// alone, as for mined skills). Blocking: run it off the hook path (a background
+    /// thread or `spawn_blocking`).
+    pub fn sync_with(
+        &self,
+        remote: &dyn Store,
+        options: &crate::sync::SyncOptions,
+    ) -> Result<crate::sync::SyncReport> {
+        self.check_open()?;
+        self.flush()?;
+        self.fold_journals()?;
+        let report = crate::sync::sync(
+            self.inner.store.as_ref(),
+            remote,
+            std::slice::from_ref(&self.inner.workspace),
+            options,
+        )?;
+        if report.skills_pulled + report.skills_merged > 0 {
+            let _lock = self.skills_lock()?;
+            self.write_skill_files()?;
+        }
+        Ok(report)
     }
 
     /// Mines this workspace's corrections into skills now, stores them and writes their

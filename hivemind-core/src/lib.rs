@@ -31,7 +31,9 @@
 //! # }
 //! ```
 //!
-//! Modules: [`model`] (plain data), [`store`] (the [`Store`] trait, SQLite and in-memory),
+//! Modules: [`model`] (plain data), [`store`] (the [`Store`] trait, SQLite, in-memory and,
+//! with the `postgres` feature, PostgreSQL), [`sync`] (share corrections and skills with a
+//! team store),
 //! [`capture`], [`detect`] (one file per correction channel), [`skillify`], [`skills`]
 //! (SKILL.md, disk, selection), [`ingest`] (hook payloads and transcripts), [`redact`].
 
@@ -51,14 +53,19 @@ pub mod setup;
 pub mod skillify;
 pub mod skills;
 pub mod store;
+pub mod sync;
 
 pub use capture::Capture;
 pub use config::{Config, LlmConfig};
 pub use error::{Error, Result};
 pub use hivemind::{CorrectionInput, Hivemind};
 pub use model::*;
+pub use skillify::MiningScope;
 pub use skillify::{Skillifier, SkillifyReport};
 pub use skills::select::Selection;
 pub use store::{
-    InMemoryStore, SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats,
+    InMemoryStore, Positioned, SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats,
 };
+#[cfg(feature = "postgres")]
+pub use store::{PgOptions, PostgresStore};
+pub use sync::{sync, SyncOptions, SyncReport};

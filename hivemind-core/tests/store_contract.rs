@@ -3,9 +3,11 @@
 //! Each `contract_*` function takes a `&dyn Store` and checks one documented promise of
 //! the trait (see `hivemind_core::store`). The `contracts!` macro turns every function
 //! into one `#[test]` per store: `sqlite_store::contract_*` (a file under a temporary
-//! directory) and `in_memory_store::contract_*`. Below the contract: SQLite durability
-//! across reopening, and a property test that no read of one workspace ever returns a
-//! row of another.
+//! directory), `in_memory_store::contract_*` and, with the `postgres` feature,
+//! `postgres_store::contract_*` (each test in its own schema of the test server, see
+//! `support/pg.rs`; skipped with a message when no server is reachable). Below the
+//! contract: SQLite durability across reopening, and a property test that no read of one
+//! workspace ever returns a row of another.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Utc};
@@ -22,9 +24,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 // ---------------------------------------------------------------------------------------
 
 /// A store under test, with whatever must outlive it (the temporary directory).
+/// Fields drop in order: the store first, then what it lives in.
 struct Fixture {
     store: Box<dyn Store>,
     _dir: Option<tempfile::TempDir>,
+    _guard: Option<Box<dyn std::any::Any>>,
 }
 
 fn sqlite() -> Fixture {
@@ -33,6 +37,7 @@ fn sqlite() -> Fixture {
     Fixture {
         store: Box::new(store),
         _dir: Some(dir),
+        _guard: None,
     }
 }
 
@@ -40,7 +45,23 @@ fn memory() -> Fixture {
     Fixture {
         store: Box::new(InMemoryStore::new()),
         _dir: None,
+        _guard: None,
     }
+}
+
+#[cfg(feature = "postgres")]
+#[path = "support/pg.rs"]
+mod pg;
+
+/// A PostgreSQL store in a fresh schema (dropped afterwards); `None` without a server.
+#[cfg(feature = "postgres")]
+fn postgres() -> Option<Fixture> {
+    let (store, guard) = pg::store()?;
+    Some(Fixture {
+        store: Box::new(store),
+        _dir: None,
+        _guard: Some(Box::new(guard)),
+    })
 }
 
 fn ws(s: &str) -> WorkspaceId {
@@ -1176,6 +1197,174 @@ fn contract_workspaces(store: &dyn Store) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Change log (sync)
+// ---------------------------------------------------------------------------------------
+
+/// Reads a whole change log by pages of `page`, checking positions grow.
+fn read_log<T>(page: usize, mut next: impl FnMut(i64, usize) -> Vec<(i64, T)>) -> Vec<T> {
+    let mut out = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let rows = next(cursor, page);
+        assert!(rows.len() <= page, "page of {page} returned {}", rows.len());
+        for (pos, item) in rows.iter().map(|(p, i)| (*p, i)) {
+            assert!(pos > cursor, "position {pos} not after {cursor}");
+            cursor = pos;
+            let _ = item;
+        }
+        let done = rows.len() < page;
+        out.extend(rows.into_iter().map(|(_, i)| i));
+        if done {
+            return out;
+        }
+    }
+}
+
+fn contract_events_after_lists_appends_in_order(store: &dyn Store) {
+    let w = ws("acme");
+    let g = ws("globex");
+    assert!(store.events_after(&w, 0, 10).unwrap().is_empty());
+    let mut want = Vec::new();
+    for batch in 0..5 {
+        let mut events = Vec::new();
+        for i in 0..7 {
+            let (wk, sk) = match (batch + i) % 3 {
+                0 => (&w, sid("s1")),
+                1 => (&w, sid("s2")),
+                _ => (&g, sid("s1")),
+            };
+            events.push(prompt(wk, &sk, &format!("batch {batch} item {i}")));
+        }
+        // A duplicate in the batch and a replay of an earlier event add nothing.
+        events.push(events[0].clone());
+        if let Some(first) = want.first() {
+            events.push(Event::clone(first));
+        }
+        store.append_events(&events).unwrap();
+        for e in &events[..7] {
+            if e.workspace == w {
+                want.push(e.clone());
+            }
+        }
+    }
+    // Stored events (with their seqs) in append order, each once, only acme's.
+    let all = store.events_after(&w, 0, 1000).unwrap();
+    let got: Vec<Event> = all.iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(ids(&got), ids(&want));
+    for e in &got {
+        let stored = store
+            .session_events(&w, &e.session, e.seq - 1, Some(1))
+            .unwrap();
+        assert_eq!(stored, vec![e.clone()]);
+    }
+    // Paging with the last position gives the same sequence.
+    for page in [1, 4, 100] {
+        let paged = read_log(page, |after, n| store.events_after(&w, after, n).unwrap());
+        assert_eq!(paged, got, "page {page}");
+    }
+    let last = all.last().unwrap().0;
+    assert!(store.events_after(&w, last, 10).unwrap().is_empty());
+    assert!(store.events_after(&w, 0, 0).unwrap().is_empty());
+    // Later appends come after the cursor.
+    let more = prompt(&w, &sid("s3"), "later");
+    store.append_events(std::slice::from_ref(&more)).unwrap();
+    let after = store.events_after(&w, last, 10).unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(after[0].0 > last);
+    assert_eq!(after[0].1, with_seq(&more, 1));
+    assert!(store
+        .events_after(&ws("nobody"), 0, 10)
+        .unwrap()
+        .iter()
+        .all(|(_, e)| e.workspace == ws("nobody")));
+    let foreign = store.events_after(&g, 0, 1000).unwrap();
+    assert!(!foreign.is_empty());
+    assert!(foreign.iter().all(|(_, e)| e.workspace == g));
+}
+
+fn contract_corrections_after_moves_updates_to_the_end(store: &dyn Store) {
+    let w = ws("acme");
+    let s = sid("s1");
+    let a = correction(&w, &s, CorrectionKind::Followup, "first", t(30, 0));
+    let b = correction(&w, &s, CorrectionKind::Followup, "second", t(10, 0));
+    let c = correction(&w, &s, CorrectionKind::Followup, "third", t(20, 0));
+    let foreign = correction(&ws("globex"), &s, CorrectionKind::Followup, "x", t(1, 0));
+    for x in [&a, &foreign, &b, &c] {
+        assert!(store.insert_correction(x).unwrap());
+    }
+    assert!(!store.insert_correction(&a).unwrap());
+    // Insertion order, not time order.
+    let log =
+        |after| -> Vec<(i64, Correction)> { store.corrections_after(&w, after, 100).unwrap() };
+    let first = log(0);
+    assert_eq!(
+        first.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        vec![a.clone(), b.clone(), c.clone()]
+    );
+    let cursor = first.last().unwrap().0;
+    assert!(log(cursor).is_empty());
+    // An update moves the correction after the cursor, with its new content, once.
+    let mut a2 = a.clone();
+    a2.set_accepted("pnpm add zod".into());
+    store.update_correction(&a2).unwrap();
+    let after = log(cursor);
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].1, a2);
+    let all = log(0);
+    assert_eq!(
+        all.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        vec![b.clone(), c.clone(), a2.clone()]
+    );
+    for page in [1, 2, 100] {
+        let paged = read_log(page, |after, n| {
+            store.corrections_after(&w, after, n).unwrap()
+        });
+        assert_eq!(paged, vec![b.clone(), c.clone(), a2.clone()], "page {page}");
+    }
+    assert!(store.corrections_after(&w, 0, 0).unwrap().is_empty());
+    let g = store.corrections_after(&ws("globex"), 0, 100).unwrap();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].1, foreign);
+}
+
+fn contract_skills_after_lists_accepted_versions(store: &dyn Store) {
+    let w = ws("acme");
+    let v1 = skill(&w, "use-pnpm", 1, 1, t(1, 0), "one");
+    let v2 = skill(&w, "use-pnpm", 2, 2, t(2, 0), "two");
+    let other = skill(&w, "tabs", 1, 1, t(3, 0), "tabs");
+    let foreign = skill(&ws("globex"), "use-pnpm", 1, 1, t(1, 0), "g");
+    assert!(store.upsert_skill(&v1).unwrap());
+    assert!(store.upsert_skill(&foreign).unwrap());
+    assert!(store.upsert_skill(&other).unwrap());
+    assert!(store.upsert_skill(&v2).unwrap());
+    assert!(
+        !store.upsert_skill(&v1).unwrap(),
+        "refused versions are not logged"
+    );
+    let all = store.skills_after(&w, 0, 100).unwrap();
+    assert_eq!(
+        all.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>(),
+        vec![v1.clone(), other.clone(), v2.clone()]
+    );
+    for page in [1, 2, 100] {
+        let paged = read_log(page, |after, n| store.skills_after(&w, after, n).unwrap());
+        assert_eq!(
+            paged,
+            vec![v1.clone(), other.clone(), v2.clone()],
+            "page {page}"
+        );
+    }
+    let cursor = all[1].0;
+    let rest = store.skills_after(&w, cursor, 100).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].1, v2);
+    assert_eq!(
+        store.skills_after(&ws("globex"), 0, 100).unwrap()[0].1,
+        foreign
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // One #[test] per (contract, store)
 // ---------------------------------------------------------------------------------------
 
@@ -1195,6 +1384,16 @@ macro_rules! contracts {
                 #[test]
                 fn $name() {
                     let f = super::memory();
+                    super::$name(f.store.as_ref());
+                }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres_store {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(f) = super::postgres() else { return };
                     super::$name(f.store.as_ref());
                 }
             )*
@@ -1224,11 +1423,80 @@ contracts!(
     contract_incr_counter,
     contract_workspaces,
     contract_stats,
+    contract_events_after_lists_appends_in_order,
+    contract_corrections_after_moves_updates_to_the_end,
+    contract_skills_after_lists_accepted_versions,
 );
 
 // ---------------------------------------------------------------------------------------
 // SQLite: durability across reopening
 // ---------------------------------------------------------------------------------------
+
+/// A database written by a version without change logs (schema 1) gets them on open:
+/// existing corrections keep their insertion order, new ones come after.
+#[test]
+fn sqlite_schema_1_databases_gain_change_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let w = ws("acme");
+    let s = sid("s1");
+    let old: Vec<Correction> = (0..3)
+        .map(|i| correction(&w, &s, CorrectionKind::Explicit, "old", t(10 - i, 0)))
+        .collect();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE events (id TEXT PRIMARY KEY, workspace TEXT NOT NULL, session TEXT NOT NULL,
+                 agent TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+                 data TEXT NOT NULL);
+             CREATE INDEX events_by_session ON events(workspace, session, seq);
+             CREATE TABLE corrections (id TEXT PRIMARY KEY, workspace TEXT NOT NULL,
+                 session TEXT NOT NULL, kind TEXT NOT NULL, created_at TEXT NOT NULL,
+                 data TEXT NOT NULL);
+             CREATE INDEX corrections_by_workspace ON corrections(workspace, created_at);
+             CREATE TABLE skills (workspace TEXT NOT NULL, name TEXT NOT NULL,
+                 version INTEGER NOT NULL, updated_at TEXT NOT NULL, description TEXT NOT NULL,
+                 support INTEGER NOT NULL, data TEXT NOT NULL,
+                 PRIMARY KEY (workspace, name, version));
+             CREATE INDEX skills_by_support ON skills(workspace, support);
+             CREATE TABLE state (workspace TEXT NOT NULL, key TEXT NOT NULL,
+                 value TEXT NOT NULL, PRIMARY KEY (workspace, key));
+             CREATE VIRTUAL TABLE events_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);
+             CREATE VIRTUAL TABLE corrections_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);
+             CREATE VIRTUAL TABLE skills_fts USING fts5(name, description, body,
+                 workspace UNINDEXED, ref UNINDEXED);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        for c in &old {
+            conn.execute(
+                "INSERT INTO corrections (id, workspace, session, kind, created_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![
+                    c.id.as_str(),
+                    c.workspace.as_str(),
+                    c.session.as_str(),
+                    c.kind.as_str(),
+                    c.created_at.to_rfc3339(),
+                    serde_json::to_string(c).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let new = correction(&w, &s, CorrectionKind::Explicit, "new", t(1, 0));
+    store.insert_correction(&new).unwrap();
+    let log: Vec<Correction> = store
+        .corrections_after(&w, 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    let mut want = old.clone();
+    want.push(new);
+    assert_eq!(log, want);
+}
 
 #[test]
 fn sqlite_data_survives_reopen() {
@@ -1648,6 +1916,18 @@ mod isolation {
         #[test]
         fn in_memory_store_never_leaks_across_workspaces(ops in prop::collection::vec(op(), 1..40)) {
             let f = memory();
+            check(f.store.as_ref(), &ops);
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    proptest! {
+        // Each case creates a schema on the server: fewer cases.
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+        #[test]
+        fn postgres_store_never_leaks_across_workspaces(ops in prop::collection::vec(op(), 1..40)) {
+            let Some(f) = super::postgres() else { return Ok(()) };
             check(f.store.as_ref(), &ops);
         }
     }

@@ -75,6 +75,48 @@ pub trait Skillifier: Send + Sync + std::fmt::Debug {
     async fn judge(&self, group: &CorrectionGroup) -> Result<Verdict>;
 }
 
+/// Which corrections a mining run learns from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MiningScope {
+    /// Every correction of the workspace, including the team's (pulled by
+    /// [`crate::sync::sync`]).
+    #[default]
+    Team,
+    /// Only the corrections made on this machine: those pulled from a team store are
+    /// left out (see [`crate::sync::is_pulled`]).
+    Me,
+}
+
+impl MiningScope {
+    /// Stable string form (`team`, `me`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MiningScope::Team => "team",
+            MiningScope::Me => "me",
+        }
+    }
+}
+
+impl std::fmt::Display for MiningScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for MiningScope {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim() {
+            "team" => Ok(MiningScope::Team),
+            "me" => Ok(MiningScope::Me),
+            other => Err(crate::error::Error::InvalidInput(format!(
+                "unknown mining scope {other:?} (team, me)"
+            ))),
+        }
+    }
+}
+
 /// Options of a mining run.
 #[derive(Debug, Clone)]
 pub struct SkillifyOptions {
@@ -82,6 +124,8 @@ pub struct SkillifyOptions {
     pub min_support: usize,
     /// Similarity needed to join a group.
     pub threshold: f32,
+    /// Whose corrections to learn from.
+    pub scope: MiningScope,
 }
 
 impl Default for SkillifyOptions {
@@ -89,6 +133,7 @@ impl Default for SkillifyOptions {
         SkillifyOptions {
             min_support: 3,
             threshold: group::JOIN_THRESHOLD,
+            scope: MiningScope::Team,
         }
     }
 }
@@ -263,8 +308,20 @@ pub async fn mine(
     skillifier: &dyn Skillifier,
     opts: &SkillifyOptions,
 ) -> Result<SkillifyReport> {
-    let corrections = store.corrections(ws, &CorrectionFilter::default())?;
-    let mark = watermark(&corrections);
+    let mut corrections = store.corrections(ws, &CorrectionFilter::default())?;
+    if opts.scope == MiningScope::Me {
+        let mut mine = Vec::with_capacity(corrections.len());
+        for c in corrections {
+            if !crate::sync::is_pulled(store, ws, &c.id)? {
+                mine.push(c);
+            }
+        }
+        corrections = mine;
+    }
+    let mark = match opts.scope {
+        MiningScope::Team => watermark(&corrections),
+        MiningScope::Me => format!("me:{}", watermark(&corrections)),
+    };
     let mut report = SkillifyReport {
         corrections: corrections.len(),
         ..Default::default()
@@ -439,7 +496,8 @@ fn sessions_of(all: &[Correction], ids: &[CorrectionId]) -> Vec<SessionId> {
     out
 }
 
-fn merge_authors(old: &str, new: &str) -> String {
+/// `old` with `new` appended (`, `-separated) unless it is already one of its authors.
+pub(crate) fn merge_authors(old: &str, new: &str) -> String {
     if old.split(", ").any(|a| a == new) {
         old.to_string()
     } else {

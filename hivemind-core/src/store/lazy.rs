@@ -1,6 +1,6 @@
 //! A [`SqliteStore`] opened on first use: hooks that only journal never pay for it.
 
-use super::{SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats};
+use super::{Positioned, SearchHit, SearchScope, SkillSummary, SqliteStore, Store, StoreStats};
 use crate::error::Result;
 use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
 use std::path::PathBuf;
@@ -104,5 +104,29 @@ impl Store for LazySqliteStore {
     }
     fn stats(&self, w: &WorkspaceId) -> Result<StoreStats> {
         self.get()?.stats(w)
+    }
+    fn events_after(
+        &self,
+        w: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Event>>> {
+        self.get()?.events_after(w, after, limit)
+    }
+    fn corrections_after(
+        &self,
+        w: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Correction>>> {
+        self.get()?.corrections_after(w, after, limit)
+    }
+    fn skills_after(
+        &self,
+        w: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Skill>>> {
+        self.get()?.skills_after(w, after, limit)
     }
 }

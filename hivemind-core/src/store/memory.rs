@@ -1,6 +1,6 @@
 //! An in-memory [`Store`] for tests and ephemeral use.
 
-use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
+use super::{search_terms, Positioned, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
 use crate::error::{Error, Result};
 use crate::model::{Correction, CorrectionFilter, Event, SessionId, Skill, SkillName, WorkspaceId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -13,6 +13,22 @@ struct Inner {
     corrections: Vec<Correction>,
     skills: BTreeMap<(WorkspaceId, SkillName), Vec<Skill>>,
     state: HashMap<(WorkspaceId, String), String>,
+    /// The last position handed out (events, corrections and skills share it).
+    last_pos: i64,
+    /// Position of each stored event, in order: (position, workspace, session, seq).
+    event_log: Vec<(i64, WorkspaceId, SessionId, u64)>,
+    /// Position of each correction's latest write, parallel to `corrections`.
+    correction_pos: Vec<i64>,
+    /// Position of each stored skill version, in order: (position, workspace, name,
+    /// index in its version list).
+    skill_log: Vec<(i64, WorkspaceId, SkillName, usize)>,
+}
+
+impl Inner {
+    fn next_pos(&mut self) -> i64 {
+        self.last_pos += 1;
+        self.last_pos
+    }
 }
 
 /// A [`Store`] that keeps everything in memory. Full-text search scores by the number
@@ -54,7 +70,10 @@ impl Store for InMemoryStore {
                 .or_default();
             let mut e = e.clone();
             e.seq = list.last().map_or(1, |l| l.seq + 1);
-            list.push(e);
+            let seq = e.seq;
+            list.push(e.clone());
+            let pos = g.next_pos();
+            g.event_log.push((pos, e.workspace, e.session, seq));
             added += 1;
         }
         Ok(added)
@@ -99,6 +118,8 @@ impl Store for InMemoryStore {
             return Ok(false);
         }
         g.corrections.push(c.clone());
+        let pos = g.next_pos();
+        g.correction_pos.push(pos);
         Ok(true)
     }
 
@@ -106,11 +127,13 @@ impl Store for InMemoryStore {
         let mut g = self.lock()?;
         match g
             .corrections
-            .iter_mut()
-            .find(|x| x.id == c.id && x.workspace == c.workspace)
+            .iter()
+            .position(|x| x.id == c.id && x.workspace == c.workspace)
         {
-            Some(x) => {
-                *x = c.clone();
+            Some(i) => {
+                g.corrections[i] = c.clone();
+                let pos = g.next_pos();
+                g.correction_pos[i] = pos;
                 Ok(())
             }
             None => Err(Error::invalid(format!(
@@ -154,6 +177,10 @@ impl Store for InMemoryStore {
             return Ok(false);
         }
         versions.push(skill.clone());
+        let index = versions.len() - 1;
+        let pos = g.next_pos();
+        g.skill_log
+            .push((pos, skill.workspace.clone(), skill.name.clone(), index));
         Ok(true)
     }
 
@@ -311,5 +338,74 @@ impl Store for InMemoryStore {
             stats.last_event_at = stats.last_event_at.max(last);
         }
         Ok(stats)
+    }
+
+    fn events_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Event>>> {
+        let g = self.lock()?;
+        let mut out = Vec::new();
+        for (pos, w, s, seq) in &g.event_log {
+            if out.len() >= limit {
+                break;
+            }
+            if *pos <= after || w != workspace {
+                continue;
+            }
+            let e = g
+                .events
+                .get(&(w.clone(), s.clone()))
+                .and_then(|list| list.get((*seq as usize).saturating_sub(1)))
+                .ok_or_else(|| Error::Storage(format!("event log out of step at {pos}")))?;
+            out.push((*pos, e.clone()));
+        }
+        Ok(out)
+    }
+
+    fn corrections_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Correction>>> {
+        let g = self.lock()?;
+        let mut out: Vec<Positioned<Correction>> = g
+            .corrections
+            .iter()
+            .zip(&g.correction_pos)
+            .filter(|(c, pos)| **pos > after && &c.workspace == workspace)
+            .map(|(c, pos)| (*pos, c.clone()))
+            .collect();
+        out.sort_by_key(|(pos, _)| *pos);
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    fn skills_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Skill>>> {
+        let g = self.lock()?;
+        let mut out = Vec::new();
+        for (pos, w, name, index) in &g.skill_log {
+            if out.len() >= limit {
+                break;
+            }
+            if *pos <= after || w != workspace {
+                continue;
+            }
+            let s = g
+                .skills
+                .get(&(w.clone(), name.clone()))
+                .and_then(|v| v.get(*index))
+                .ok_or_else(|| Error::Storage(format!("skill log out of step at {pos}")))?;
+            out.push((*pos, s.clone()));
+        }
+        Ok(out)
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A store holds events, corrections, versioned skills, a full-text index and a small
 //! key/value state, every row scoped by [`WorkspaceId`]. Implementations:
-//! [`SqliteStore`] (embedded default), [`InMemoryStore`] (tests, ephemeral use).
+//! [`SqliteStore`] (embedded default), [`InMemoryStore`] (tests, ephemeral use) and,
+//! with the `postgres` feature, `PostgresStore` (the shared store of a team, see
+//! [`crate::sync`]).
 //!
 //! The trait is synchronous on purpose: the embedded store is SQLite (blocking by
 //! nature, and `rusqlite::Connection` must not be held across `.await`), and the hook
@@ -11,10 +13,14 @@
 
 mod lazy;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
 pub use lazy::LazySqliteStore;
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use crate::error::{Error, Result};
@@ -67,6 +73,12 @@ pub struct SearchHit {
     /// Relevance: higher is better (BM25, sign flipped for SQLite).
     pub score: f64,
 }
+
+/// A row and its position in a store's change log (see [`Store::events_after`]).
+///
+/// Positions are opaque, strictly increasing per store, and only comparable within
+/// the store that assigned them: a sync keeps one cursor per store and workspace.
+pub type Positioned<T> = (i64, T);
 
 /// The storage contract.
 ///
@@ -155,6 +167,69 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             "this store ({self:?}) does not report statistics"
         )))
     }
+
+    /// Events of a workspace whose position is greater than `after`, in position
+    /// order (the order they were appended), at most `limit`, each with its position.
+    ///
+    /// The change log a sync reads: a caller that keeps the last position it saw and
+    /// asks again gets every later event exactly once. Positions grow with commit
+    /// order within a workspace, so a row that becomes visible later never has a
+    /// position below one already returned. The default implementation reports that
+    /// the store cannot be synchronized (an [`Error::Storage`]).
+    fn events_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Event>>> {
+        let _ = (workspace, after, limit);
+        Err(not_syncable(self))
+    }
+
+    /// Corrections of a workspace whose position is greater than `after`, like
+    /// [`events_after`](Self::events_after). A correction's position is that of its
+    /// latest write: [`update_correction`](Self::update_correction) moves it to the
+    /// end, so a reader that saw the first version also sees the update. Each
+    /// correction appears once, with its current content.
+    fn corrections_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Correction>>> {
+        let _ = (workspace, after, limit);
+        Err(not_syncable(self))
+    }
+
+    /// Stored skill versions of a workspace whose position is greater than `after`,
+    /// like [`events_after`](Self::events_after): every accepted
+    /// [`upsert_skill`](Self::upsert_skill) adds one version at the end.
+    fn skills_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Skill>>> {
+        let _ = (workspace, after, limit);
+        Err(not_syncable(self))
+    }
+}
+
+fn not_syncable(store: &(impl Store + ?Sized)) -> Error {
+    Error::Storage(format!(
+        "this store ({store:?}) does not list its rows in change order (no sync)"
+    ))
+}
+
+/// Converts a time to nanoseconds since the epoch for ordering columns, saturating
+/// outside the years 1677–2262 (the exact time is stored beside it).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn nanos(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// Splits free text into search terms: lowercase alphanumeric runs (with `_`), at least

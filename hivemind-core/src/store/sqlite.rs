@@ -1,6 +1,6 @@
 //! The embedded SQLite store: WAL, busy timeout, migrations by `user_version`, FTS5.
 
-use super::{search_terms, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
+use super::{search_terms, Positioned, SearchHit, SearchScope, SkillSummary, Store, StoreStats};
 use crate::error::{Error, Result};
 use crate::model::{
     Agent, Correction, CorrectionFilter, Event, EventKind, SessionId, Skill, SkillName, WorkspaceId,
@@ -55,6 +55,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE events_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);
     CREATE VIRTUAL TABLE corrections_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);
     CREATE VIRTUAL TABLE skills_fts USING fts5(name, description, body, workspace UNINDEXED, ref UNINDEXED);
+    "#,
+    // 2: change logs for sync (`*_after`). Events and skills use their rowid (rows are
+    // never deleted, so rowids only grow); an index on `workspace` alone holds the rowid,
+    // so a workspace's events after a rowid are one range scan. A correction's position
+    // is that of its latest write, so an update moves it to the end.
+    r#"
+    CREATE INDEX events_by_workspace ON events(workspace);
+    ALTER TABLE corrections ADD COLUMN pos INTEGER;
+    UPDATE corrections SET pos = rowid;
+    CREATE UNIQUE INDEX corrections_by_pos ON corrections(pos);
+    CREATE INDEX corrections_by_workspace_pos ON corrections(workspace, pos);
     "#,
 ];
 
@@ -298,8 +309,8 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
-            "INSERT OR IGNORE INTO corrections (id, workspace, session, kind, created_at, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO corrections (id, workspace, session, kind, created_at, data, pos)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(pos), 0) + 1 FROM corrections))",
             params![
                 c.id.as_str(),
                 c.workspace.as_str(),
@@ -323,7 +334,8 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute(
-            "UPDATE corrections SET data = ?1, kind = ?2, session = ?3, created_at = ?4
+            "UPDATE corrections SET data = ?1, kind = ?2, session = ?3, created_at = ?4,
+                    pos = (SELECT COALESCE(MAX(pos), 0) + 1 FROM corrections)
              WHERE id = ?5 AND workspace = ?6",
             params![
                 serde_json::to_string(c)?,
@@ -598,12 +610,111 @@ impl Store for SqliteStore {
             last_event_at,
         })
     }
+
+    fn events_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Event>>> {
+        let conn = self.conn()?;
+        // One range of `events_by_workspace` (workspace, rowid).
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, session, id, agent, seq, at, data FROM events INDEXED BY events_by_workspace
+             WHERE workspace = ?2 AND rowid > ?1 ORDER BY rowid LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![after, workspace.as_str(), clamp_limit(limit)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    row_to_parts_at(r, 2)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pos, session, parts) = row?;
+            let session = SessionId::new(session)?;
+            let mut events = collect_events(std::iter::once(Ok(parts)), workspace, &session)?;
+            if let Some(e) = events.pop() {
+                out.push((pos, e));
+            }
+        }
+        Ok(out)
+    }
+
+    fn corrections_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Correction>>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT pos, data FROM corrections INDEXED BY corrections_by_workspace_pos
+             WHERE workspace = ?2 AND pos > ?1 ORDER BY pos LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![after, workspace.as_str(), clamp_limit(limit)],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pos, data) = row?;
+            let c: Correction = serde_json::from_str(&data)
+                .map_err(|e| Error::Storage(format!("corrupt correction row: {e}")))?;
+            out.push((pos, c));
+        }
+        Ok(out)
+    }
+
+    fn skills_after(
+        &self,
+        workspace: &WorkspaceId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Positioned<Skill>>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, data FROM skills
+             WHERE rowid > ?1 AND workspace = ?2 ORDER BY rowid LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(
+            params![after, workspace.as_str(), clamp_limit(limit)],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pos, data) = row?;
+            let s: Skill = serde_json::from_str(&data)
+                .map_err(|e| Error::Storage(format!("corrupt skill row: {e}")))?;
+            out.push((pos, s));
+        }
+        Ok(out)
+    }
+}
+
+fn clamp_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 type Parts = (String, String, i64, String, String);
 
 fn row_to_parts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Parts> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    row_to_parts_at(r, 0)
+}
+
+/// `id, agent, seq, at, data` starting at column `i`.
+fn row_to_parts_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Parts> {
+    Ok((
+        r.get(i)?,
+        r.get(i + 1)?,
+        r.get(i + 2)?,
+        r.get(i + 3)?,
+        r.get(i + 4)?,
+    ))
 }
 
 fn collect_events(
