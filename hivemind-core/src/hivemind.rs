@@ -534,6 +534,47 @@ impl Hivemind {
         Ok(report)
     }
 
+    /// Synchronizes this workspace with the team's PostgreSQL store (`pg_url` in
+    /// `config.json`, or `HIVEMIND_PG_URL`; schema `HIVEMIND_PG_SCHEMA`, default
+    /// `hivemind`): pushes what was captured here, pulls the team's corrections and
+    /// skills. With `mine`, when team corrections arrived, mines them with this
+    /// workspace's own (per the mining scope) and pushes the skills that run wrote.
+    ///
+    /// Resumable: an error (server unreachable, connection dropped) keeps everything
+    /// local and the batches already done; the next call continues from there.
+    #[cfg(feature = "postgres")]
+    pub fn team_sync_blocking(&self, mine: bool) -> Result<crate::sync::TeamSyncReport> {
+        self.check_open()?;
+        let options =
+            crate::store::PgOptions::from_config(&self.inner.config).ok_or_else(|| {
+                Error::invalid(
+                    "no team store is configured: set HIVEMIND_PG_URL or \"pg_url\" in config.json",
+                )
+            })?;
+        let remote = crate::store::PostgresStore::connect_with(options)?;
+        let sync_options = crate::sync::SyncOptions {
+            remote: remote.label().to_string(),
+            ..Default::default()
+        };
+        let mut report = crate::sync::TeamSyncReport {
+            remote: remote.label().to_string(),
+            sync: self.sync_with(&remote, &sync_options)?,
+            ..Default::default()
+        };
+        if mine && report.sync.corrections_pulled > 0 {
+            let mined = self.skillify_blocking()?;
+            if !mined.created.is_empty() || !mined.updated.is_empty() {
+                let push_only = crate::sync::SyncOptions {
+                    pull: false,
+                    ..sync_options
+                };
+                report.pushed_after_mining = Some(self.sync_with(&remote, &push_only)?);
+            }
+            report.skillify = Some(mined);
+        }
+        Ok(report)
+    }
+
     /// Mines this workspace's corrections into skills now, stores them and writes their
     /// SKILL.md files. Guarded by a lock file so concurrent runs (a hook's background run
     /// and `hivemind skillify run`) take turns. Idempotent.

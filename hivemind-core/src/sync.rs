@@ -90,6 +90,20 @@ pub struct SyncReport {
     pub batches: usize,
 }
 
+/// What [`crate::Hivemind::team_sync_blocking`] did: the sync, then (when team
+/// corrections arrived) a mining run and the push of the skills it wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TeamSyncReport {
+    /// The team store, without credentials (`host:port/database/schema`).
+    pub remote: String,
+    /// The sync.
+    pub sync: SyncReport,
+    /// The mining run that followed, if team corrections arrived.
+    pub skillify: Option<crate::skillify::SkillifyReport>,
+    /// The push of the skills that run created or updated.
+    pub pushed_after_mining: Option<SyncReport>,
+}
+
 /// How two versions of one skill relate (see [`reconcile_skills`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reconciled {

@@ -12,7 +12,7 @@ pub fn run(agent: &str, workspace: &Option<String>) -> ExitCode {
     let mut raw = Vec::new();
     let mut stdin = std::io::stdin().lock();
     if let Err(e) = (&mut stdin).take(MAX_PAYLOAD).read_to_end(&mut raw) {
-        log(None, &format!("reading stdin: {e}"));
+        log(None, "hook.log", &format!("reading stdin: {e}"));
         return ExitCode::SUCCESS;
     }
     let _ = std::io::copy(&mut stdin, &mut std::io::sink());
@@ -20,14 +20,14 @@ pub fn run(agent: &str, workspace: &Option<String>) -> ExitCode {
     let config = match super::config(workspace) {
         Ok(c) => c,
         Err(e) => {
-            log(None, &format!("configuration: {e:#}"));
+            log(None, "hook.log", &format!("configuration: {e:#}"));
             return ExitCode::SUCCESS;
         }
     };
     let agent: Agent = match agent.parse() {
         Ok(a) => a,
         Err(e) => {
-            log(Some(&config), &format!("{e}"));
+            log(Some(&config), "hook.log", &format!("{e}"));
             return ExitCode::SUCCESS;
         }
     };
@@ -39,17 +39,24 @@ pub fn run(agent: &str, workspace: &Option<String>) -> ExitCode {
                 let _ = so.write_all(b"\n");
             }
             if run.start_skillify {
-                spawn_skillify(run.workspace.as_ref().map(|w| w.to_string()));
+                spawn_skillify(
+                    run.workspace.as_ref().map(|w| w.to_string()),
+                    config.pg_url.is_some(),
+                );
             }
         }
-        Err(e) => log(Some(&config), &format!("{} hook failed: {e}", agent)),
+        Err(e) => log(
+            Some(&config),
+            "hook.log",
+            &format!("{} hook failed: {e}", agent),
+        ),
     }
     ExitCode::SUCCESS
 }
 
-/// Starts `hivemind skillify run` detached: its output goes nowhere, the hook does not
-/// wait for it.
-fn spawn_skillify(workspace: Option<String>) {
+/// Starts `hivemind skillify run` (with `--sync` when a team store is configured)
+/// detached: its output goes nowhere, the hook does not wait for it.
+fn spawn_skillify(workspace: Option<String>, sync: bool) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
@@ -57,16 +64,25 @@ fn spawn_skillify(workspace: Option<String>) {
     if let Some(w) = workspace {
         cmd.arg("--workspace").arg(w);
     }
-    cmd.args(["skillify", "run"])
-        .stdin(std::process::Stdio::null())
+    cmd.args(["skillify", "run"]);
+    if sync {
+        cmd.arg("--sync");
+    }
+    cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     if let Err(e) = cmd.spawn() {
-        log(None, &format!("cannot start background skillify: {e}"));
+        log(
+            None,
+            "hook.log",
+            &format!("cannot start background skillify: {e}"),
+        );
     }
 }
 
-fn log(config: Option<&Config>, msg: &str) {
+/// Appends `msg` to `HIVEMIND_HOME/logs/<file>` (best effort: logging never fails a
+/// hook).
+pub fn log(config: Option<&Config>, file: &str, msg: &str) {
     let home = config.map(|c| c.home.clone()).or_else(|| {
         std::env::var_os("HIVEMIND_HOME")
             .map(std::path::PathBuf::from)
@@ -82,7 +98,7 @@ fn log(config: Option<&Config>, msg: &str) {
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.join("hook.log"))
+        .open(dir.join(file))
     {
         let _ = writeln!(f, "{} {msg}", chrono_now());
     }

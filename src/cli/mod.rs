@@ -4,6 +4,7 @@ mod hook;
 mod lists;
 mod setup;
 mod skills;
+mod sync;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -86,6 +87,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Share with the team: push this workspace's events, corrections and skills to the
+    /// PostgreSQL store (HIVEMIND_PG_URL or "pg_url" in config.json), pull the team's
+    /// corrections and skills, mine what arrived and push the skills it wrote.
+    Sync {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Do not mine after pulling.
+        #[arg(long)]
+        no_mine: bool,
+    },
     /// Preview the context a prompt would receive, and why.
     Context {
         /// The prompt.
@@ -107,6 +119,11 @@ enum SkillifyAction {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Then synchronize with the team store when one is configured (what the hooks'
+        /// background runs do); a sync failure is logged under HIVEMIND_HOME/logs and
+        /// retried by the next run.
+        #[arg(long)]
+        sync: bool,
     },
     /// The last run, corrections no skill covers yet, patterns close to the threshold.
     Status {
@@ -215,8 +232,23 @@ fn run(cli: Cli) -> Result<()> {
         Command::Hook { .. } => Ok(()),
         Command::Import { paths } => lists::import(&open(&cli.workspace)?, &paths),
         Command::Skillify {
-            action: SkillifyAction::Run { json },
-        } => lists::skillify(&open(&cli.workspace)?, json),
+            action: SkillifyAction::Run { json, sync },
+        } => {
+            let hm = open(&cli.workspace)?;
+            lists::skillify(&hm, json)?;
+            if sync && hm.config().pg_url.is_some() {
+                if let Err(e) = hm.team_sync_blocking(true) {
+                    hook::log(
+                        Some(hm.config()),
+                        "sync.log",
+                        &format!("team sync failed: {e}"),
+                    );
+                    return Err(e.into());
+                }
+            }
+            Ok(())
+        }
+        Command::Sync { json, no_mine } => sync::run(&open(&cli.workspace)?, json, !no_mine),
         Command::Skillify {
             action: SkillifyAction::Status { json },
         } => skills::skillify_status(&open(&cli.workspace)?, json),

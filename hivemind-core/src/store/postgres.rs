@@ -158,7 +158,8 @@ impl PgOptions {
     }
 
     /// Options from a configuration: its `pg_url` (config file or `HIVEMIND_PG_URL`),
-    /// and `HIVEMIND_PG_CA_FILE` when set. `None` when no URL is configured.
+    /// and `HIVEMIND_PG_CA_FILE` and `HIVEMIND_PG_SCHEMA` when set. `None` when no URL
+    /// is configured.
     pub fn from_config(config: &crate::Config) -> Option<Self> {
         let url = config.pg_url.as_deref()?.trim();
         if url.is_empty() {
@@ -168,6 +169,12 @@ impl PgOptions {
         o.ca_file = std::env::var_os("HIVEMIND_PG_CA_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
+        if let Some(schema) = std::env::var("HIVEMIND_PG_SCHEMA")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+        {
+            o.schema = schema.trim().to_string();
+        }
         Some(o)
     }
 

@@ -1,0 +1,266 @@
+//! `hivemind sync` and the hooks' background sync end to end against the local
+//! PostgreSQL (`HIVEMIND_PG_TEST_URL`, else `postgres://postgres@127.0.0.1:5432/test`;
+//! skipped with a message when neither is reachable). Each test uses its own schema.
+//! Machines are homes in temporary folders sharing one project name (workspace).
+
+#[path = "../hivemind-core/tests/support/pg.rs"]
+mod pg;
+
+use hivemind_core::{
+    Config, CorrectionInput, Hivemind, PgOptions, PostgresStore, SessionId, Store, WorkspaceId,
+};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const WS: &str = "acme/team-sync";
+
+struct Machine {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    hm_home: PathBuf,
+    project: PathBuf,
+    pg_url: String,
+    schema: String,
+}
+
+impl Machine {
+    fn new(pg_url: &str, schema: &str) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
+        for d in [&home, &project] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        Machine {
+            _dir: dir,
+            home,
+            hm_home,
+            project,
+            pg_url: pg_url.into(),
+            schema: schema.into(),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hivemind"));
+        c.args(args)
+            .current_dir(&self.project)
+            .env("HOME", &self.home)
+            .env("HIVEMIND_HOME", &self.hm_home)
+            .env("HIVEMIND_WORKSPACE_ID", WS)
+            .env("HIVEMIND_NO_LLM", "1")
+            .env("HIVEMIND_PG_URL", &self.pg_url)
+            .env("HIVEMIND_PG_SCHEMA", &self.schema);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "hivemind {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    fn hook(&self, payload: Value) -> Output {
+        let mut child = self
+            .cmd(&["hook", "--agent", "claude-code"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(payload.to_string().as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Records pnpm corrections through the library, one session each.
+    fn correct(&self, tag: &str, n: usize) {
+        let mut config = Config::with_home(&self.hm_home);
+        config.workspace = Some(WorkspaceId::new(WS).unwrap());
+        let hm = Hivemind::open_in(config, Some(self.project.clone())).unwrap();
+        for i in 0..n {
+            hm.record_correction(CorrectionInput {
+                session: Some(SessionId::new(format!("{tag}-{i}")).unwrap()),
+                produced: format!("npm install {tag}-package-{i}"),
+                accepted: Some(format!("pnpm add {tag}-package-{i}")),
+                reason: Some("we use pnpm in this repo, never npm".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        hm.close().unwrap();
+    }
+}
+
+fn team(schema: &str) -> PostgresStore {
+    PostgresStore::connect_with(PgOptions::new(pg::url().unwrap()).schema(schema)).unwrap()
+}
+
+#[test]
+fn two_machines_correcting_twice_each_both_get_one_skill() {
+    let Some((options, _guard)) = pg::options() else {
+        return;
+    };
+    let (url, schema) = (options.url.clone(), options.schema.clone());
+    let a = Machine::new(&url, &schema);
+    let b = Machine::new(&url, &schema);
+    a.correct("a", 2);
+    b.correct("b", 2);
+    a.ok(&["skillify", "run"]);
+    b.ok(&["skillify", "run"]);
+    assert!(a
+        .json(&["skills", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let first = a.json(&["sync", "--json"]);
+    assert_eq!(first["sync"]["corrections_pushed"], 2, "{first}");
+    assert_eq!(first["sync"]["corrections_pulled"], 0);
+    assert!(
+        !first["remote"].as_str().unwrap().contains('@'),
+        "no credentials"
+    );
+
+    let second = b.json(&["sync", "--json"]);
+    assert_eq!(second["sync"]["corrections_pushed"], 2, "{second}");
+    assert_eq!(second["sync"]["corrections_pulled"], 2);
+    assert_eq!(second["skillify"]["created"].as_array().unwrap().len(), 1);
+    assert_eq!(second["pushed_after_mining"]["skills_pushed"], 1);
+
+    let third = a.json(&["sync", "--json"]);
+    assert_eq!(third["sync"]["corrections_pulled"], 2, "{third}");
+    assert_eq!(third["sync"]["skills_pulled"], 1);
+
+    for m in [&a, &b] {
+        let skills = m.json(&["skills", "list", "--json"]);
+        let skills = skills.as_array().unwrap();
+        assert_eq!(skills.len(), 1, "{skills:?}");
+        assert_eq!(skills[0]["corrections"].as_array().unwrap().len(), 4);
+        let name = skills[0]["name"].as_str().unwrap();
+        assert!(m
+            .project
+            .join(".claude/skills")
+            .join(name)
+            .join("SKILL.md")
+            .is_file());
+    }
+    // Nothing left to do on either side.
+    for m in [&a, &b] {
+        let again = m.json(&["sync", "--json", "--no-mine"]);
+        let s = &again["sync"];
+        for k in [
+            "events_pushed",
+            "corrections_pushed",
+            "skills_pushed",
+            "corrections_pulled",
+            "skills_pulled",
+        ] {
+            assert_eq!(s[k], 0, "{k}: {again}");
+        }
+    }
+    let ws = WorkspaceId::new(WS).unwrap();
+    assert_eq!(team(&schema).skills(&ws).unwrap().len(), 1);
+}
+
+#[test]
+fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
+    let Some((options, _guard)) = pg::options() else {
+        return;
+    };
+    // Port 1 refuses connections at once: the team store is down.
+    let m = Machine::new("postgres://postgres@127.0.0.1:1/test", &options.schema);
+    let base = json!({"session_id": "offline-1", "transcript_path": "", "cwd": m.project});
+    let with = |event: &str, extra: Value| {
+        let mut p = base.clone();
+        p["hook_event_name"] = json!(event);
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        p
+    };
+    let payloads = [
+        with("SessionStart", json!({"source": "startup"})),
+        with("UserPromptSubmit", json!({"prompt": "add zod"})),
+        with(
+            "PreToolUse",
+            json!({"tool_name": "Bash", "tool_input": {"command": "npm install zod"}, "tool_use_id": "t1"}),
+        ),
+        with(
+            "PostToolUse",
+            json!({"tool_name": "Bash", "tool_input": {"command": "npm install zod"}, "tool_use_id": "t1", "tool_response": {"stdout": "added 1 package"}}),
+        ),
+        with(
+            "UserPromptSubmit",
+            json!({"prompt": "No, use pnpm here, never npm."}),
+        ),
+        with(
+            "Stop",
+            json!({"stop_hook_active": false, "last_assistant_message": "Done."}),
+        ),
+        with("SessionEnd", json!({"reason": "exit"})),
+    ];
+    for p in &payloads {
+        let out = m.hook(p.clone());
+        assert!(out.status.success(), "a hook never fails the host");
+    }
+    // The hook's background run (skillify --sync) fails to reach the server; wait for
+    // it to log that, then check nothing was lost locally.
+    let log = m.hm_home.join("logs/sync.log");
+    for _ in 0..200 {
+        if log.is_file() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("team sync failed"),
+        "the background sync logged its failure"
+    );
+    let offline = m.run(&["sync"]);
+    assert!(!offline.status.success());
+    assert!(!String::from_utf8_lossy(&offline.stderr).is_empty());
+
+    // The server is back: everything captured offline arrives once.
+    let m = Machine {
+        pg_url: options.url.clone(),
+        ..m
+    };
+    let report = m.json(&["sync", "--json"]);
+    assert!(
+        report["sync"]["events_pushed"].as_u64().unwrap() >= 6,
+        "{report}"
+    );
+    assert_eq!(report["sync"]["corrections_pushed"], 1, "{report}");
+    let ws = WorkspaceId::new(WS).unwrap();
+    let stored = team(&options.schema)
+        .session_events(&ws, &SessionId::new("offline-1").unwrap(), 0, None)
+        .unwrap();
+    assert_eq!(
+        stored.len() as u64,
+        report["sync"]["events_pushed"].as_u64().unwrap()
+    );
+    let again = m.json(&["sync", "--json"]);
+    assert_eq!(again["sync"]["events_pushed"], 0);
+}
