@@ -1499,6 +1499,59 @@ fn sqlite_schema_1_databases_gain_change_logs() {
 }
 
 #[test]
+fn sqlite_skill_search_among_many_skills_ignores_terms_most_skills_have() {
+    let f = sqlite();
+    let w = ws("acme");
+    for i in 0..100 {
+        let body = if i % 33 == 0 {
+            "Always use pnpm, the common package manager here."
+        } else {
+            "The common way to do it."
+        };
+        f.store
+            .upsert_skill(&skill(&w, &format!("rule-{i}"), 1, 1, t(i, 0), body))
+            .unwrap();
+    }
+    // "common" is in every skill: only "pnpm" decides, and only its skills are scored.
+    let hits = f
+        .store
+        .search(&w, SearchScope::Skills, "common pnpm", 50)
+        .unwrap();
+    assert_eq!(
+        refs(&hits),
+        BTreeSet::from([
+            "rule-0".to_string(),
+            "rule-33".into(),
+            "rule-66".into(),
+            "rule-99".into()
+        ])
+    );
+    // Alone, a common term still finds what it can.
+    assert_eq!(
+        f.store
+            .search(&w, SearchScope::Skills, "common", 50)
+            .unwrap()
+            .len(),
+        50
+    );
+    // Terms no skill has are dropped too; nothing but them: nothing found.
+    assert_eq!(
+        refs(
+            &f.store
+                .search(&w, SearchScope::Skills, "zzz pnpm", 50)
+                .unwrap()
+        )
+        .len(),
+        4
+    );
+    assert!(f
+        .store
+        .search(&w, SearchScope::Skills, "zzz yyy", 50)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
 fn sqlite_data_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dir/hivemind.db");

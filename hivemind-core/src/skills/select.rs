@@ -156,10 +156,13 @@ pub fn for_prompt(
     already: &[String],
 ) -> Result<Selection> {
     let cap = char_cap(budget_tokens);
-    let mut query = prompt.to_string();
+    let mut query = content_terms(prompt);
     for t in touched {
         query.push(' ');
         query.push_str(t);
+    }
+    if query.trim().is_empty() {
+        return Ok(Selection::default());
     }
     let removed = super::lifecycle::removed(store, ws)?;
     let hits: Vec<_> = store
@@ -198,6 +201,27 @@ pub fn for_prompt(
     Ok(sel)
 }
 
+/// Function words of English prompts: they match nearly every skill, add nothing to the
+/// ranking and make the search score every skill of the workspace.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "but", "by", "can", "could", "did", "do", "does", "done", "for", "from",
+    "had", "has", "have", "he", "her", "here", "his", "how", "i", "if", "in", "into", "is", "it",
+    "its", "just", "let", "me", "my", "no", "not", "of", "on", "or", "our", "please", "she",
+    "should", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where",
+    "which", "while", "who", "why", "will", "with", "would", "you", "your",
+];
+
+/// The prompt's words without [`STOPWORDS`] (the search query of a prompt).
+fn content_terms(prompt: &str) -> String {
+    prompt
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(&w.to_lowercase().as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn first_line(text: &str, max_chars: usize) -> String {
     let line = text.lines().next().unwrap_or("");
     if line.chars().count() <= max_chars {
@@ -205,5 +229,23 @@ fn first_line(text: &str, max_chars: usize) -> String {
     } else {
         let cut: String = line.chars().take(max_chars.saturating_sub(1)).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod stopword_tests {
+    use super::*;
+
+    #[test]
+    fn prompt_queries_drop_function_words_only() {
+        assert_eq!(
+            content_terms("Fix the pnpm handling in module m5, please!"),
+            "Fix pnpm handling module m5"
+        );
+        assert_eq!(content_terms("and the of"), "");
+        assert_eq!(
+            content_terms("Use datetime.now() in utils"),
+            "Use datetime now utils"
+        );
     }
 }

@@ -67,6 +67,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX corrections_by_pos ON corrections(pos);
     CREATE INDEX corrections_by_workspace_pos ON corrections(workspace, pos);
     "#,
+    // 3: the SessionStart index of a workspace's skills read from one covering index,
+    // in its order (most supported first), without touching the skills' bodies: with
+    // 1,000 skills this is what keeps SessionStart within a hook's budget. The skills'
+    // vocabulary (document frequency per term) lets a prompt's search drop the terms
+    // most skills contain (see `skill_query`).
+    r#"
+    DROP INDEX skills_by_support;
+    CREATE INDEX skills_for_index
+        ON skills(workspace, support DESC, updated_at DESC, name, version, description);
+    CREATE VIRTUAL TABLE skills_vocab USING fts5vocab(skills_fts, 'row');
+    "#,
 ];
 
 /// SQLite-backed [`Store`]. Safe to use from several threads (one connection behind a
@@ -195,6 +206,43 @@ fn fts_query(text: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" OR "),
     )
+}
+
+/// Skills below this count are searched with every term of the query.
+const PRUNE_FROM_SKILLS: i64 = 64;
+
+/// The FTS query of a skill search. Among many skills, the terms that more than half
+/// of them contain (`use`, `when`, a project's name) are dropped when rarer terms
+/// remain: their BM25 weight is close to nothing, yet each would make the search score
+/// every skill that has it, which is what a prompt-time hook cannot afford.
+fn skill_query(conn: &Connection, query: &str) -> Result<Option<String>> {
+    let terms = search_terms(query, 32);
+    if terms.len() < 2 {
+        return Ok(fts_query(query));
+    }
+    let docs: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM skills_fts_docsize")?
+        .query_row([], |r| r.get(0))?;
+    if docs < PRUNE_FROM_SKILLS {
+        return Ok(fts_query(query));
+    }
+    let mut df = conn.prepare_cached("SELECT doc FROM skills_vocab WHERE term = ?1")?;
+    let mut kept: Vec<&String> = Vec::with_capacity(terms.len());
+    for t in &terms {
+        let n: i64 = df.query_row([t], |r| r.get(0)).optional()?.unwrap_or(0);
+        if n > 0 && n * 2 <= docs {
+            kept.push(t);
+        }
+    }
+    if kept.is_empty() {
+        return Ok(fts_query(query));
+    }
+    Ok(Some(
+        kept.iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    ))
 }
 
 fn skill_search_row(skill: &Skill) -> (String, String, String) {
@@ -516,7 +564,12 @@ impl Store for SqliteStore {
         query: &str,
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
-        let Some(q) = fts_query(query) else {
+        let conn = self.conn()?;
+        let q = match scope {
+            SearchScope::Skills => skill_query(&conn, query)?,
+            _ => fts_query(query),
+        };
+        let Some(q) = q else {
             return Ok(Vec::new());
         };
         let sql = match scope {
@@ -530,7 +583,6 @@ impl Store for SqliteStore {
                 "SELECT ref, bm25(skills_fts, 4.0, 2.0, 1.0) FROM skills_fts WHERE skills_fts MATCH ?1 AND workspace = ?2 ORDER BY bm25(skills_fts, 4.0, 2.0, 1.0) LIMIT ?3"
             }
         };
-        let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params![q, workspace.as_str(), limit as i64], |r| {
             Ok(SearchHit {
