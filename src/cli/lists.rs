@@ -161,18 +161,25 @@ pub fn context(hm: &Hivemind, prompt: &str, budget: Option<usize>, json: bool) -
 
 pub fn import(hm: &Hivemind, paths: &[PathBuf]) -> Result<()> {
     let files = hivemind_core::import::collect_files(paths)?;
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .collect();
     let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
+        let b = indicatif::ProgressBar::new(sizes.iter().sum());
         b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
         None
     };
+    let mut done: u64 = 0;
     let mut total = hivemind_core::import::ImportStats::default();
-    for f in &files {
+    for (f, size) in files.iter().zip(&sizes) {
         if let Some(b) = &bar {
             b.set_message(
                 f.file_name()
@@ -185,7 +192,11 @@ pub fn import(hm: &Hivemind, paths: &[PathBuf]) -> Result<()> {
             hm.workspace(),
             f,
             hm.config().max_tool_output_bytes,
-            &mut |_| {},
+            &mut |read| {
+                if let Some(b) = &bar {
+                    b.set_position(done + read);
+                }
+            },
         )?;
         total.files += s.files;
         total.unrecognized_files += s.unrecognized_files;
@@ -194,8 +205,9 @@ pub fn import(hm: &Hivemind, paths: &[PathBuf]) -> Result<()> {
         total.duplicate_events += s.duplicate_events;
         total.skipped_lines += s.skipped_lines;
         total.corrections += s.corrections;
+        done += size;
         if let Some(b) = &bar {
-            b.inc(1);
+            b.set_position(done);
         }
     }
     if let Some(b) = bar {
