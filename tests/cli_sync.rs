@@ -94,8 +94,13 @@ impl Machine {
 
     /// Records pnpm corrections through the library, one session each.
     fn correct(&self, tag: &str, n: usize) {
+        self.correct_in(WS, tag, n)
+    }
+
+    /// [`Machine::correct`] in workspace `ws`.
+    fn correct_in(&self, ws: &str, tag: &str, n: usize) {
         let mut config = Config::with_home(&self.hm_home);
-        config.workspace = Some(WorkspaceId::new(WS).unwrap());
+        config.workspace = Some(WorkspaceId::new(ws).unwrap());
         let hm = Hivemind::open_in(config, Some(self.project.clone())).unwrap();
         for i in 0..n {
             hm.record_correction(CorrectionInput {
@@ -263,4 +268,37 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
     );
     let again = m.json(&["sync", "--json"]);
     assert_eq!(again["sync"]["events_pushed"], 0);
+}
+
+#[test]
+fn sync_all_covers_every_local_workspace_and_pulls_only_those() {
+    let Some((options, _guard)) = pg::options() else {
+        return;
+    };
+    let (url, schema) = (options.url.clone(), options.schema.clone());
+    let other = "acme/other-project";
+    let a = Machine::new(&url, &schema);
+    let b = Machine::new(&url, &schema);
+    a.correct_in(WS, "a", 2);
+    a.correct_in(other, "o", 1);
+    b.correct_in(WS, "b", 1);
+
+    let ra = a.json(&["sync", "--all", "--json"]);
+    assert_eq!(ra["sync"]["workspaces"], 2, "{ra}");
+    assert_eq!(ra["sync"]["corrections_pushed"], 3, "{ra}");
+    assert!(ra["skillify"].is_null(), "--all does not mine");
+
+    let rb = b.json(&["sync", "--all", "--json"]);
+    assert_eq!(rb["sync"]["workspaces"], 1, "{rb}");
+    assert_eq!(rb["sync"]["corrections_pushed"], 1, "{rb}");
+    assert_eq!(
+        rb["sync"]["corrections_pulled"], 2,
+        "only this machine's workspace: {rb}"
+    );
+    let theirs = b.json(&["--workspace", other, "corrections", "list", "--json"]);
+    assert!(theirs.as_array().unwrap().is_empty(), "{theirs}");
+    let ours = b.json(&["corrections", "list", "--json"]);
+    assert_eq!(ours.as_array().unwrap().len(), 3);
+    let text = b.ok(&["sync", "--all"]);
+    assert!(text.contains("synced 1 workspace with"), "{text}");
 }

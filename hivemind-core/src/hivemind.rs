@@ -575,6 +575,48 @@ impl Hivemind {
         Ok(report)
     }
 
+    /// Like [`team_sync_blocking`](Self::team_sync_blocking) without mining, for every
+    /// workspace this machine's store holds (this handle's included): pushes what each
+    /// captured, pulls the team's corrections and skills of those workspaces only.
+    /// Skill files are written for this handle's workspace; the others get theirs when
+    /// their own projects next mine or sync.
+    #[cfg(feature = "postgres")]
+    pub fn team_sync_all_blocking(&self) -> Result<crate::sync::TeamSyncReport> {
+        self.check_open()?;
+        self.flush()?;
+        self.fold_journals()?;
+        let options =
+            crate::store::PgOptions::from_config(&self.inner.config).ok_or_else(|| {
+                Error::invalid(
+                    "no team store is configured: set HIVEMIND_PG_URL or \"pg_url\" in config.json",
+                )
+            })?;
+        let remote = crate::store::PostgresStore::connect_with(options)?;
+        let mut workspaces = self.inner.store.workspaces()?;
+        if !workspaces.contains(&self.inner.workspace) {
+            workspaces.push(self.inner.workspace.clone());
+        }
+        let sync_options = crate::sync::SyncOptions {
+            remote: remote.label().to_string(),
+            ..Default::default()
+        };
+        let report = crate::sync::sync(
+            self.inner.store.as_ref(),
+            &remote,
+            &workspaces,
+            &sync_options,
+        )?;
+        if report.skills_pulled + report.skills_merged > 0 {
+            let _lock = self.skills_lock()?;
+            self.write_skill_files()?;
+        }
+        Ok(crate::sync::TeamSyncReport {
+            remote: remote.label().to_string(),
+            sync: report,
+            ..Default::default()
+        })
+    }
+
     /// Mines this workspace's corrections into skills now, stores them and writes their
     /// SKILL.md files. Guarded by a lock file so concurrent runs (a hook's background run
     /// and `hivemind skillify run`) take turns. Idempotent.

@@ -97,6 +97,10 @@ enum Command {
         /// Do not mine after pulling.
         #[arg(long)]
         no_mine: bool,
+        /// Every workspace this machine has captured, not only this project's (push and
+        /// pull; no mining).
+        #[arg(long)]
+        all: bool,
     },
     /// Preview the context a prompt would receive, and why.
     Context {
@@ -248,7 +252,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Sync { json, no_mine } => sync::run(&open(&cli.workspace)?, json, !no_mine),
+        Command::Sync { json, no_mine, all } => {
+            sync::run(&open(&cli.workspace)?, json, !no_mine && !all, all)
+        }
         Command::Skillify {
             action: SkillifyAction::Status { json },
         } => skills::skillify_status(&open(&cli.workspace)?, json),

@@ -4,8 +4,12 @@ use anyhow::Result;
 use hivemind_core::Hivemind;
 use std::io::Write;
 
-pub fn run(hm: &Hivemind, json: bool, mine: bool) -> Result<()> {
-    let r = hm.team_sync_blocking(mine)?;
+pub fn run(hm: &Hivemind, json: bool, mine: bool, all: bool) -> Result<()> {
+    let r = if all {
+        hm.team_sync_all_blocking()?
+    } else {
+        hm.team_sync_blocking(mine)?
+    };
     let mut o = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut o, &r)?;
@@ -15,8 +19,15 @@ pub fn run(hm: &Hivemind, json: bool, mine: bool) -> Result<()> {
     let s = &r.sync;
     writeln!(
         o,
-        "synced workspace {} with {}: pushed {} events, {} corrections, {} skills; pulled {} corrections, {} skills ({} merged)",
-        hm.workspace(),
+        "synced {} with {}: pushed {} events, {} corrections, {} skills; pulled {} corrections, {} skills ({} merged)",
+        if all {
+            match r.sync.workspaces {
+                1 => "1 workspace".to_string(),
+                n => format!("{n} workspaces"),
+            }
+        } else {
+            format!("workspace {}", hm.workspace())
+        },
         r.remote,
         s.events_pushed,
         s.corrections_pushed,
