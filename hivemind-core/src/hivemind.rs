@@ -205,10 +205,20 @@ impl Hivemind {
         Ok(c)
     }
 
-    /// Folds hook journals waiting under the home into the store (see
-    /// [`crate::journal`]). Reading commands call it so they see every capture.
+    /// Brings what hooks left under the home into the store: replays the payloads a
+    /// failing hook spooled (see [`crate::hook::spool`]), then folds the session
+    /// journals (see [`crate::journal`]). Reading commands and mining call it so they
+    /// see every capture. Returns how many payloads and journal entries it took in.
     pub fn fold_journals(&self) -> Result<usize> {
-        crate::journal::fold_all(&self.inner.config.home, self.inner.store.as_ref())
+        let store = self.inner.store.as_ref();
+        let replayed = match crate::hook::drain_spool(&self.inner.config, store) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!("spooled hook payloads stay for a later replay: {e}");
+                0
+            }
+        };
+        Ok(replayed + crate::journal::fold_all(&self.inner.config.home, store)?)
     }
 
     /// Corrections of this handle's workspace.

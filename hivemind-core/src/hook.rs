@@ -748,19 +748,30 @@ pub fn drain_spool(config: &Config, store: &dyn Store) -> Result<usize> {
         else {
             continue;
         };
-        let Ok(text) = std::fs::read_to_string(&f) else {
+        // Claim the file first: of several processes draining at once, only the one
+        // whose rename succeeds replays it.
+        let claimed = f.with_extension(format!("claimed-{}", std::process::id()));
+        if std::fs::rename(&f, &claimed).is_err() {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&claimed) else {
+            let _ = std::fs::rename(&claimed, &f);
             continue;
         };
         match crate::ingest::hook::parse_hook(&agent, &text).and_then(|input| p.handle(&input)) {
             Ok(_) => {
-                let _ = std::fs::remove_file(&f);
+                let _ = std::fs::remove_file(&claimed);
                 n += 1;
             }
             Err(Error::InvalidInput(e)) => {
                 tracing::warn!("dropping unparseable spooled payload {}: {e}", f.display());
-                let _ = std::fs::remove_file(&f);
+                let _ = std::fs::remove_file(&claimed);
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                // Kept for the next attempt.
+                let _ = std::fs::rename(&claimed, &f);
+                return Err(e);
+            }
         }
     }
     Ok(n)

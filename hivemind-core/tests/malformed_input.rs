@@ -462,6 +462,55 @@ fn hook_payload_with_a_hostile_session_id_is_refused_and_spooled() {
 }
 
 #[test]
+fn spooled_payloads_are_replayed_into_the_store_by_the_next_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = hook_config(dir.path());
+    config.workspace = Some(hivemind_core::WorkspaceId::new("acme/spool").unwrap());
+    // What a hook spools when the store is unavailable: the payload, as received.
+    for (i, prompt) in ["first prompt", "second prompt"].iter().enumerate() {
+        let payload = serde_json::json!({
+            "session_id": "spooled-1",
+            "hook_event_name": "UserPromptSubmit",
+            "prompt": prompt,
+            "cwd": dir.path(),
+        })
+        .to_string();
+        hivemind_core::hook::spool(&config, &Agent::ClaudeCode, &payload).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2 * (i as u64 + 1)));
+    }
+    let hm = hivemind_core::Hivemind::open_in(config, Some(dir.path().to_path_buf())).unwrap();
+    assert!(hm.fold_journals().unwrap() >= 2, "both payloads replayed");
+    let events = hm
+        .session_events(&hivemind_core::SessionId::new("spooled-1").unwrap())
+        .unwrap();
+    let prompts: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            hivemind_core::EventKind::Prompt { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        prompts,
+        ["first prompt", "second prompt"],
+        "replayed in order"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("spool")).unwrap().count(),
+        0,
+        "replayed payloads leave the spool"
+    );
+    // Folding again replays nothing twice.
+    assert_eq!(hm.fold_journals().unwrap(), 0);
+    assert_eq!(
+        hm.session_events(&hivemind_core::SessionId::new("spooled-1").unwrap())
+            .unwrap()
+            .len(),
+        events.len()
+    );
+}
+
+#[test]
 fn hook_payloads_with_wrongly_typed_fields_are_tolerated() {
     let dir = tempfile::tempdir().unwrap();
     let config = hook_config(dir.path());
