@@ -117,6 +117,54 @@ macro_rules! name_keywords {
     };
 }
 
+/// The literals every match of [`name_keywords!`] starts with.
+const NAME_KEYWORD_LITERALS: &[&str] = &[
+    "secret",
+    "token",
+    "pass",
+    "pwd",
+    "credential",
+    "apikey",
+    "api_key",
+    "api.key",
+    "api-key",
+    "privatekey",
+    "private_key",
+    "private.key",
+    "private-key",
+    "signingkey",
+    "signing_key",
+    "signing.key",
+    "signing-key",
+    "encryptionkey",
+    "encryption_key",
+    "encryption.key",
+    "encryption-key",
+    "masterkey",
+    "master_key",
+    "master.key",
+    "master-key",
+    "appkey",
+    "app_key",
+    "app.key",
+    "app-key",
+    "authkey",
+    "auth_key",
+    "auth.key",
+    "auth-key",
+    "licensekey",
+    "license_key",
+    "license.key",
+    "license-key",
+];
+
+/// Redaction passes that find triggers with one literal search (an
+/// Aho-Corasick automaton that builds in tens of microseconds) before the
+/// trigger regexes are compiled (hundreds of microseconds, then searched at
+/// several GB/s). A hook, which redacts a handful of texts and exits, never
+/// compiles them; an import or a long-running agent does after this many.
+const FAST_START_PASSES: usize = 256;
+
 /// Decides whether one regex match really is a secret. Gets the captures and
 /// the original text (for the matched strings and the characters around
 /// them; the captures may come from a lowercased copy with the same offsets).
@@ -145,6 +193,11 @@ struct Spec {
     /// text. Every match of `pattern` must contain a match of `trigger` once
     /// lowercased, so that a text without the trigger can skip the rule.
     trigger: &'static str,
+    /// Lowercase literals such that every match of `trigger` starts with one of
+    /// them (a test checks this against the trigger's regex). A short-lived
+    /// process finds all triggers with one literal search over these instead of
+    /// compiling the trigger regexes (see [`FAST_START_PASSES`]).
+    literals: &'static [&'static str],
     /// The rule itself. The replaced span is the first participating group
     /// named `s`, `dq`, `eq`, `sq` or `uq`, else the whole match.
     pattern: &'static str,
@@ -184,12 +237,77 @@ struct Rule {
 struct RuleSet {
     /// The alternation of every trigger, searched in the ASCII-lowercased
     /// text: when it does not match, no rule can.
-    any_trigger: BytesRegex,
+    any_trigger: LazyRegex,
     /// The distinct triggers (rules may share one), compiled on first use.
     triggers: Vec<LazyRegex>,
+    /// The literals of each distinct trigger (same order as `triggers`).
+    trigger_literals: Vec<&'static [&'static str]>,
     /// The alternation of the triggers of the rare rules.
-    rare_gate: BytesRegex,
+    rare_gate: LazyRegex,
     rules: Vec<Rule>,
+    /// The literal search of the first [`FAST_START_PASSES`] passes.
+    fast: OnceLock<Option<FastGate>>,
+    /// Passes so far (counts up to [`FAST_START_PASSES`]).
+    passes: std::sync::atomic::AtomicUsize,
+}
+
+/// One Aho-Corasick search for the literals of every trigger: which triggers
+/// may occur in a text.
+#[derive(Debug)]
+struct FastGate {
+    automaton: aho_corasick::AhoCorasick,
+    /// The trigger of each literal (by pattern id).
+    trigger_of: Vec<usize>,
+}
+
+impl FastGate {
+    fn new(trigger_literals: &[&'static [&'static str]]) -> Option<FastGate> {
+        let mut literals = Vec::new();
+        let mut trigger_of = Vec::new();
+        for (t, lits) in trigger_literals.iter().enumerate() {
+            if lits.is_empty() || t >= MAX_TRIGGERS {
+                return None;
+            }
+            for l in lits.iter() {
+                literals.push(*l);
+                trigger_of.push(t);
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&literals)
+            .map_err(|e| tracing::warn!("redaction literal gate unavailable: {e}"))
+            .ok()?;
+        Some(FastGate {
+            automaton,
+            trigger_of,
+        })
+    }
+
+    /// A bit per trigger whose literals occur in `lower`.
+    fn present(&self, lower: &[u8]) -> u64 {
+        let mut bits = 0u64;
+        for m in self.automaton.find_overlapping_iter(lower) {
+            if let Some(&t) = self.trigger_of.get(m.pattern().as_usize()) {
+                bits |= 1 << t;
+            }
+        }
+        bits
+    }
+}
+
+impl RuleSet {
+    /// The literal gate while this process is young (see [`FAST_START_PASSES`]).
+    fn fast_gate(&self) -> Option<&FastGate> {
+        use std::sync::atomic::Ordering;
+        if self.passes.load(Ordering::Relaxed) >= FAST_START_PASSES {
+            return None;
+        }
+        self.passes.fetch_add(1, Ordering::Relaxed);
+        self.fast
+            .get_or_init(|| FastGate::new(&self.trigger_literals))
+            .as_ref()
+    }
 }
 
 /// Every rule, in the order they run. Format-specific rules run first so
@@ -200,6 +318,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "private-key",
         trigger: r"-----begin",
+        literals: &["-----begin"],
         // A whole block. The body cannot contain `--`, so a BEGIN without an
         // END costs a scan up to the next `--` rather than to the end of the
         // text (which would make many such lines quadratic). Without an END
@@ -218,6 +337,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "anthropic-key",
         trigger: r"sk-ant-",
+        literals: &["sk-ant-"],
         pattern: r"(?-u:\b)sk-ant-[a-z]{2,10}[0-9]{2}-[A-Za-z0-9_-]{20,}",
         check: None,
         precheck: None,
@@ -227,6 +347,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "openai-key",
         trigger: r"sk-",
+        literals: &["sk-"],
         // sk-…, sk-proj-…, sk-svcacct-…, sk-admin-…
         pattern: r"(?-u:\b)sk-[A-Za-z0-9_-]{20,}",
         check: Some(check_mixed_token),
@@ -237,6 +358,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "aws-access-key-id",
         trigger: r"akia|asia|abia|acca|a3t",
+        literals: &["akia", "asia", "abia", "acca", "a3t"],
         pattern: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)",
         check: None,
         precheck: None,
@@ -246,6 +368,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "aws-secret-key",
         trigger: r"secret[_.-]?access[_.-]?key",
+        literals: &["secret"],
         pattern: r#"(?i-u:secret[_.-]?access[_.-]?key)(?:\\?["'])?[ \t]*(?::=|=>|=|:)[ \t]*(?:\\?["'])?(?P<s>[A-Za-z0-9/+]{40})"#,
         check: Some(check_aws_secret),
         precheck: None,
@@ -255,6 +378,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "github-token",
         trigger: r"gh[pousr]_|github_pat_",
+        literals: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
         pattern: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
         check: None,
         precheck: None,
@@ -264,6 +388,9 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "gitlab-token",
         trigger: r"gl(?:pat|dt|rt|ptt|soat|cbt|ft|imt|oas)-",
+        literals: &[
+            "glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-", "glft-", "glimt-", "gloas-",
+        ],
         pattern: r"(?-u:\b)gl(?:pat|dt|rt|ptt|soat|cbt|ft|imt|oas)-[A-Za-z0-9_-]{20,}",
         check: None,
         precheck: None,
@@ -273,6 +400,9 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "slack-token",
         trigger: r"xox[abposr]-|xapp-",
+        literals: &[
+            "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-",
+        ],
         pattern: r"(?-u:\b)(?:xox[abposr]-[A-Za-z0-9-]{10,}|xapp-[0-9]-[A-Za-z0-9-]{10,})",
         check: None,
         precheck: None,
@@ -282,6 +412,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "slack-webhook",
         trigger: r"hooks\.slack\.com/",
+        literals: &["hooks.slack.com/"],
         pattern: r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9_/-]{20,})",
         check: None,
         precheck: None,
@@ -291,6 +422,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "stripe-key",
         trigger: r"(?:sk|rk)_(?:live|test)_|whsec_",
+        literals: &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"],
         pattern: r"(?-u:\b)(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|whsec_[A-Za-z0-9]{20,})",
         check: None,
         precheck: None,
@@ -300,6 +432,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "google-api-key",
         trigger: r"aiza",
+        literals: &["aiza"],
         pattern: r"(?-u:\b)AIza[0-9A-Za-z_-]{35}",
         check: Some(check_google_key),
         precheck: None,
@@ -309,6 +442,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "npm-token",
         trigger: r"npm_",
+        literals: &["npm_"],
         pattern: r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
         check: Some(check_mixed_token),
         precheck: None,
@@ -318,6 +452,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "jwt",
         trigger: r"eyj",
+        literals: &["eyj"],
         pattern: r"(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*",
         check: None,
         precheck: None,
@@ -327,6 +462,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "bearer-token",
         trigger: r"bearer",
+        literals: &["bearer"],
         pattern: r"(?-u:\b)(?i-u:bearer)[ \t]+(?P<s>[A-Za-z0-9._~+/=_-]{16,})",
         check: Some(check_bearer),
         precheck: None,
@@ -336,6 +472,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "basic-auth",
         trigger: r"basic",
+        literals: &["basic"],
         pattern: r#"(?i-u:authorization)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?i-u:basic)[ \t]+(?P<s>[A-Za-z0-9+/]{8,}={0,2})"#,
         check: Some(check_generic_secret),
         precheck: None,
@@ -345,6 +482,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "password",
         trigger: r"://",
+        literals: &["://"],
         // scheme://user:PASSWORD@host; the password runs to the last `@`
         // before the host, so a raw `@` inside it is covered too.
         pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@\[\]"'<>]*:(?P<s>[^\s/"'<>]+)@"#,
@@ -356,6 +494,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: "password",
         trigger: r"(?:-u|--user)[ \t]",
+        literals: &["-u ", "-u\t", "--user ", "--user\t"],
         // curl -u user:PASSWORD, curl --user 'user:PASSWORD'
         pattern: r#"(?:^|[\s"'])(?:-u|--user)[ \t]+["']?[^\s:"'$\[\](){}<>=]*:(?P<s>[^\s"']+)"#,
         check: Some(check_user_password),
@@ -366,6 +505,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: ASSIGNMENT_KIND,
         trigger: name_keywords!(),
+        literals: NAME_KEYWORD_LITERALS,
         // --password VALUE, --api-key 'VALUE' (`--name=value` is handled by
         // the next rule).
         pattern: concat!(
@@ -381,6 +521,7 @@ const RULES: &[Spec] = &[
     Spec {
         kind: ASSIGNMENT_KIND,
         trigger: name_keywords!(),
+        literals: NAME_KEYWORD_LITERALS,
         // NAME=value, NAME: value, "name": "value", name := value,
         // 'name' => 'value', and the same with JSON-escaped quotes. The
         // `name` group starts at the secret word; `check_assignment` extends
@@ -408,14 +549,14 @@ const MAX_TRIGGERS: usize = 32;
 /// A trigger regex compiled on first use.
 #[derive(Debug)]
 struct LazyRegex {
-    pattern: &'static str,
+    pattern: Cow<'static, str>,
     regex: OnceLock<BytesRegex>,
 }
 
 impl LazyRegex {
     fn get(&self) -> &BytesRegex {
         self.regex.get_or_init(|| {
-            BytesRegex::new(self.pattern).expect("redaction triggers are valid regexes")
+            BytesRegex::new(&self.pattern).expect("redaction triggers are valid regexes")
         })
     }
 }
@@ -429,19 +570,24 @@ impl Rule {
 }
 
 static DEFAULT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
-    let alternation = |specs: &mut dyn Iterator<Item = &Spec>| -> BytesRegex {
+    let alternation = |specs: &mut dyn Iterator<Item = &Spec>| -> LazyRegex {
         let parts: Vec<String> = specs.map(|spec| format!("(?:{})", spec.trigger)).collect();
-        BytesRegex::new(&parts.join("|")).expect("redaction triggers are valid regexes")
+        LazyRegex {
+            pattern: Cow::Owned(parts.join("|")),
+            regex: OnceLock::new(),
+        }
     };
     let any_trigger = alternation(&mut RULES.iter());
     let rare_gate = alternation(&mut RULES.iter().filter(|spec| spec.rare));
     let mut distinct: Vec<&str> = Vec::new();
+    let mut trigger_literals: Vec<&'static [&'static str]> = Vec::new();
     let mut rules = Vec::with_capacity(RULES.len());
     for spec in RULES {
         let trigger = match distinct.iter().position(|t| *t == spec.trigger) {
             Some(index) => index,
             None => {
                 distinct.push(spec.trigger);
+                trigger_literals.push(spec.literals);
                 distinct.len() - 1
             }
         };
@@ -459,15 +605,18 @@ static DEFAULT_RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     let triggers = distinct
         .iter()
         .map(|t| LazyRegex {
-            pattern: t,
+            pattern: Cow::Borrowed(*t),
             regex: OnceLock::new(),
         })
         .collect();
     RuleSet {
         any_trigger,
         triggers,
+        trigger_literals,
         rare_gate,
         rules,
+        fast: OnceLock::new(),
+        passes: std::sync::atomic::AtomicUsize::new(0),
     }
 });
 
@@ -621,7 +770,19 @@ impl Redactor {
                 &heap_buf
             }
         };
-        if !self.rules.any_trigger.is_match(lower) {
+        let mut seen = [None::<bool>; MAX_TRIGGERS];
+        let mut rare_present = None::<bool>;
+        if let Some(gate) = self.rules.fast_gate() {
+            let present = gate.present(lower);
+            if present == 0 {
+                return (Cow::Borrowed(text), 0);
+            }
+            for (t, slot) in seen.iter_mut().enumerate().take(self.rules.triggers.len()) {
+                *slot = Some(present & (1 << t) != 0);
+            }
+            // Every trigger's presence is known: the rare gate adds nothing.
+            rare_present = Some(true);
+        } else if !self.rules.any_trigger.get().is_match(lower) {
             return (Cow::Borrowed(text), 0);
         }
         let lower_str = std::str::from_utf8(lower).ok();
@@ -629,13 +790,11 @@ impl Redactor {
         // Replacements only ever put `[REDACTED:…]` markers into the text,
         // and a marker cannot complete a match of another rule, so a trigger
         // absent from the input cannot be needed later.
-        let mut seen = [None::<bool>; MAX_TRIGGERS];
-        let mut rare_present = None::<bool>;
         let mut current: Cow<'a, str> = Cow::Borrowed(text);
         let mut count = 0;
         for rule in &self.rules.rules {
             if rule.rare
-                && !*rare_present.get_or_insert_with(|| self.rules.rare_gate.is_match(lower))
+                && !*rare_present.get_or_insert_with(|| self.rules.rare_gate.get().is_match(lower))
             {
                 continue;
             }
@@ -1389,7 +1548,73 @@ mod tests {
             assert!(Regex::new(rule.pattern).is_ok(), "{}", rule.kind);
         }
         for t in &DEFAULT_RULES.triggers {
-            assert!(BytesRegex::new(t.pattern).is_ok(), "{}", t.pattern);
+            assert!(BytesRegex::new(&t.pattern).is_ok(), "{}", t.pattern);
+        }
+    }
+
+    /// The literal gate is sound: every match of a trigger starts with one of
+    /// its literals. regex-syntax extracts the finite set of prefixes every
+    /// match starts with; each must begin with one of the trigger's literals.
+    #[test]
+    fn every_trigger_match_starts_with_one_of_its_literals() {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        for spec in RULES {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(spec.trigger)
+                .unwrap();
+            let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+            let prefixes = seq
+                .literals()
+                .unwrap_or_else(|| panic!("{}: prefixes are not finite", spec.trigger));
+            assert!(!prefixes.is_empty(), "{}", spec.trigger);
+            for p in prefixes {
+                assert!(
+                    spec.literals
+                        .iter()
+                        .any(|l| p.as_bytes().starts_with(l.as_bytes())),
+                    "{}: a match can start with {:?}, which no literal covers",
+                    spec.trigger,
+                    String::from_utf8_lossy(p.as_bytes())
+                );
+            }
+            for l in spec.literals {
+                assert_eq!(
+                    *l,
+                    l.to_lowercase(),
+                    "literals are searched in lowercased text"
+                );
+            }
+        }
+    }
+
+    /// Both gates give the same redactions: the literal gate of a young process
+    /// and the trigger regexes it switches to.
+    #[test]
+    fn the_literal_gate_and_the_regex_gate_agree() {
+        let rules = &*DEFAULT_RULES;
+        let token = format!("ghp_{}", "a1B2c3D4e5".repeat(4));
+        let texts = [
+            "cargo test --workspace".to_string(),
+            format!("git push https://{token}@github.com/acme/app.git"),
+            "export DB_PASSWORD=hunter2 and Authorization: Bearer 4f9c2a7e1b3d5f60a8c9".into(),
+            "curl -u admin:s3cretpass https://example.org".into(),
+            "postgres://app:s3cret@db:5432/app".into(),
+        ];
+        let gate = FastGate::new(&rules.trigger_literals).unwrap();
+        for text in &texts {
+            let lower = text.to_ascii_lowercase();
+            let bits = gate.present(lower.as_bytes());
+            for (t, trigger) in rules.triggers.iter().enumerate() {
+                if trigger.get().is_match(lower.as_bytes()) {
+                    assert!(bits & (1 << t) != 0, "{text}: {} missed", trigger.pattern);
+                }
+            }
+            assert_eq!(
+                bits != 0,
+                rules.any_trigger.get().is_match(lower.as_bytes()),
+                "{text}"
+            );
         }
     }
 
