@@ -2,80 +2,12 @@
 //! HIVEMIND_HOME in temporary folders and a temporary project as the current folder.
 
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    hm_home: PathBuf,
-    project: PathBuf,
-}
+#[path = "support/cli.rs"]
+mod cli;
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
-        for d in [&home, &project] {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        Env {
-            _dir: dir,
-            home,
-            hm_home,
-            project,
-        }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hivemind"));
-        c.args(args)
-            .current_dir(&self.project)
-            .env("HOME", &self.home)
-            .env("HIVEMIND_HOME", &self.hm_home)
-            .env("HIVEMIND_NO_LLM", "1")
-            .env_remove("HIVEMIND_WORKSPACE_ID")
-            .env_remove("USERPROFILE")
-            .env_remove("CODEX_HOME");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "hivemind {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn hook(&self, payload: &Value) -> String {
-        let mut child = self
-            .cmd(&["hook", "--agent", "claude-code"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
+type Env = cli::Sandbox;
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

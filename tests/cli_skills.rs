@@ -5,88 +5,45 @@
 use hivemind_core::{Config, CorrectionInput, Hivemind, SessionId, WorkspaceId};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const WS: &str = "acme/skills-cli";
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    hm_home: PathBuf,
-    project: PathBuf,
+#[path = "support/cli.rs"]
+mod cli;
+
+type Env = cli::Sandbox;
+
+fn new_env() -> Env {
+    Env::new().with_var("HIVEMIND_WORKSPACE_ID", WS)
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
-        for d in [&home, &project] {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        Env {
-            _dir: dir,
-            home,
-            hm_home,
-            project,
-        }
+/// Records pnpm corrections `from..to` (each in its own session) through the library.
+fn correct(env: &Env, from: usize, to: usize) {
+    let mut config = Config::with_home(&env.hm_home);
+    config.workspace = Some(WorkspaceId::new(WS).unwrap());
+    let hm = Hivemind::open_in(config, Some(env.project.clone())).unwrap();
+    for i in from..to {
+        hm.record_correction(CorrectionInput {
+            session: Some(SessionId::new(format!("s{i}")).unwrap()),
+            produced: format!("npm install package-{i}"),
+            accepted: Some(format!("pnpm add package-{i}")),
+            reason: Some("we use pnpm in this repo, never npm".into()),
+            ..Default::default()
+        })
+        .unwrap();
     }
+    hm.close().unwrap();
+}
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_hivemind"))
-            .args(args)
-            .current_dir(&self.project)
-            .env("HOME", &self.home)
-            .env("HIVEMIND_HOME", &self.hm_home)
-            .env("HIVEMIND_WORKSPACE_ID", WS)
-            .env("HIVEMIND_NO_LLM", "1")
-            .output()
-            .unwrap()
-    }
+fn project_skill(env: &Env, name: &str) -> PathBuf {
+    env.project
+        .join(".claude/skills")
+        .join(name)
+        .join("SKILL.md")
+}
 
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "hivemind {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    /// Records pnpm corrections `from..to` (each in its own session) through the library.
-    fn correct(&self, from: usize, to: usize) {
-        let mut config = Config::with_home(&self.hm_home);
-        config.workspace = Some(WorkspaceId::new(WS).unwrap());
-        let hm = Hivemind::open_in(config, Some(self.project.clone())).unwrap();
-        for i in from..to {
-            hm.record_correction(CorrectionInput {
-                session: Some(SessionId::new(format!("s{i}")).unwrap()),
-                produced: format!("npm install package-{i}"),
-                accepted: Some(format!("pnpm add package-{i}")),
-                reason: Some("we use pnpm in this repo, never npm".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        }
-        hm.close().unwrap();
-    }
-
-    fn project_skill(&self, name: &str) -> PathBuf {
-        self.project
-            .join(".claude/skills")
-            .join(name)
-            .join("SKILL.md")
-    }
-
-    fn global_skill(&self, name: &str) -> PathBuf {
-        self.home.join(".claude/skills").join(name).join("SKILL.md")
-    }
+fn global_skill(env: &Env, name: &str) -> PathBuf {
+    env.home.join(".claude/skills").join(name).join("SKILL.md")
 }
 
 fn only_skill(env: &Env) -> (String, Value) {
@@ -105,8 +62,8 @@ fn read(p: &Path) -> String {
 
 #[test]
 fn status_counts_near_patterns_then_runs() {
-    let env = Env::new();
-    env.correct(0, 2);
+    let env = new_env();
+    correct(&env, 0, 2);
     let st = env.json(&["skillify", "status", "--json"]);
     assert!(st["last_run"].is_null(), "{st}");
     assert_eq!(st["corrections"], 2);
@@ -124,7 +81,7 @@ fn status_counts_near_patterns_then_runs() {
     assert!(text.contains("last run:    never"), "{text}");
     assert!(text.contains("1 more needed"), "{text}");
 
-    env.correct(2, 3);
+    correct(&env, 2, 3);
     env.ok(&["skillify", "run"]);
     let st = env.json(&["skillify", "status", "--json"]);
     assert_eq!(st["last_run"]["created"], 1, "{st}");
@@ -137,11 +94,11 @@ fn status_counts_near_patterns_then_runs() {
 
 #[test]
 fn show_promote_edit_and_remove() {
-    let env = Env::new();
-    env.correct(0, 3);
+    let env = new_env();
+    correct(&env, 0, 3);
     env.ok(&["skillify", "run"]);
     let (name, listed) = only_skill(&env);
-    let project_file = env.project_skill(&name);
+    let project_file = project_skill(&env, &name);
     assert!(project_file.is_file());
 
     // show: the text, the files and the lineage with each correction.
@@ -169,7 +126,7 @@ fn show_promote_edit_and_remove() {
     // promote: written to ~/.claude/skills, and later versions follow it there.
     let out = env.ok(&["skills", "promote", &name]);
     assert!(out.contains("promoted"), "{out}");
-    let global_file = env.global_skill(&name);
+    let global_file = global_skill(&env, &name);
     assert_eq!(read(&global_file), read(&project_file));
     assert_eq!(
         env.json(&["skills", "show", &name, "--json"])["promoted"],
@@ -182,7 +139,7 @@ fn show_promote_edit_and_remove() {
         read(&project_file)
     );
     std::fs::write(&project_file, &edited).unwrap();
-    env.correct(3, 5);
+    correct(&env, 3, 5);
     env.ok(&["skillify", "run"]);
     let (_, v2) = only_skill(&env);
     assert_eq!(v2["version"], 2);
@@ -226,7 +183,7 @@ fn show_promote_edit_and_remove() {
         .is_empty());
     let ctx = env.json(&["context", "--prompt", "install lodash with npm", "--json"]);
     assert_eq!(ctx["text"], "", "{ctx}");
-    env.correct(5, 8);
+    correct(&env, 5, 8);
     env.ok(&["skillify", "run"]);
     assert!(env
         .json(&["skills", "list", "--json"])
@@ -247,5 +204,5 @@ fn show_promote_edit_and_remove() {
             .len(),
         1
     );
-    assert!(env.global_skill(&name).is_file());
+    assert!(global_skill(&env, &name).is_file());
 }

@@ -10,110 +10,38 @@ use hivemind_core::{
     Config, CorrectionInput, Hivemind, PgOptions, PostgresStore, SessionId, Store, WorkspaceId,
 };
 use serde_json::{json, Value};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 const WS: &str = "acme/team-sync";
 
-struct Machine {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    hm_home: PathBuf,
-    project: PathBuf,
-    pg_url: String,
-    schema: String,
+#[path = "support/cli.rs"]
+mod cli;
+
+type Machine = cli::Sandbox;
+
+/// A machine of the team: its own home, the shared workspace and team store.
+fn machine(pg_url: &str, schema: &str) -> Machine {
+    Machine::new()
+        .with_var("HIVEMIND_WORKSPACE_ID", WS)
+        .with_var("HIVEMIND_PG_URL", pg_url)
+        .with_var("HIVEMIND_PG_SCHEMA", schema)
 }
 
-impl Machine {
-    fn new(pg_url: &str, schema: &str) -> Machine {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
-        for d in [&home, &project] {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        Machine {
-            _dir: dir,
-            home,
-            hm_home,
-            project,
-            pg_url: pg_url.into(),
-            schema: schema.into(),
-        }
+/// Records `n` pnpm corrections in workspace `ws` through the library, one session each.
+fn correct_in(m: &Machine, ws: &str, tag: &str, n: usize) {
+    let mut config = Config::with_home(&m.hm_home);
+    config.workspace = Some(WorkspaceId::new(ws).unwrap());
+    let hm = Hivemind::open_in(config, Some(m.project.clone())).unwrap();
+    for i in 0..n {
+        hm.record_correction(CorrectionInput {
+            session: Some(SessionId::new(format!("{tag}-{i}")).unwrap()),
+            produced: format!("npm install {tag}-package-{i}"),
+            accepted: Some(format!("pnpm add {tag}-package-{i}")),
+            reason: Some("we use pnpm in this repo, never npm".into()),
+            ..Default::default()
+        })
+        .unwrap();
     }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hivemind"));
-        c.args(args)
-            .current_dir(&self.project)
-            .env("HOME", &self.home)
-            .env("HIVEMIND_HOME", &self.hm_home)
-            .env("HIVEMIND_WORKSPACE_ID", WS)
-            .env("HIVEMIND_NO_LLM", "1")
-            .env("HIVEMIND_PG_URL", &self.pg_url)
-            .env("HIVEMIND_PG_SCHEMA", &self.schema);
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "hivemind {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    fn hook(&self, payload: Value) -> Output {
-        let mut child = self
-            .cmd(&["hook", "--agent", "claude-code"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.to_string().as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    /// Records pnpm corrections through the library, one session each.
-    fn correct(&self, tag: &str, n: usize) {
-        self.correct_in(WS, tag, n)
-    }
-
-    /// [`Machine::correct`] in workspace `ws`.
-    fn correct_in(&self, ws: &str, tag: &str, n: usize) {
-        let mut config = Config::with_home(&self.hm_home);
-        config.workspace = Some(WorkspaceId::new(ws).unwrap());
-        let hm = Hivemind::open_in(config, Some(self.project.clone())).unwrap();
-        for i in 0..n {
-            hm.record_correction(CorrectionInput {
-                session: Some(SessionId::new(format!("{tag}-{i}")).unwrap()),
-                produced: format!("npm install {tag}-package-{i}"),
-                accepted: Some(format!("pnpm add {tag}-package-{i}")),
-                reason: Some("we use pnpm in this repo, never npm".into()),
-                ..Default::default()
-            })
-            .unwrap();
-        }
-        hm.close().unwrap();
-    }
+    hm.close().unwrap();
 }
 
 fn team(schema: &str) -> PostgresStore {
@@ -126,10 +54,10 @@ fn two_machines_correcting_twice_each_both_get_one_skill() {
         return;
     };
     let (url, schema) = (options.url.clone(), options.schema.clone());
-    let a = Machine::new(&url, &schema);
-    let b = Machine::new(&url, &schema);
-    a.correct("a", 2);
-    b.correct("b", 2);
+    let a = machine(&url, &schema);
+    let b = machine(&url, &schema);
+    correct_in(&a, WS, "a", 2);
+    correct_in(&b, WS, "b", 2);
     a.ok(&["skillify", "run"]);
     b.ok(&["skillify", "run"]);
     assert!(a
@@ -193,7 +121,7 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
         return;
     };
     // Port 1 refuses connections at once: the team store is down.
-    let m = Machine::new("postgres://postgres@127.0.0.1:1/test", &options.schema);
+    let m = machine("postgres://postgres@127.0.0.1:1/test", &options.schema);
     let base = json!({"session_id": "offline-1", "transcript_path": "", "cwd": m.project});
     let with = |event: &str, extra: Value| {
         let mut p = base.clone();
@@ -225,7 +153,7 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
         with("SessionEnd", json!({"reason": "exit"})),
     ];
     for p in &payloads {
-        let out = m.hook(p.clone());
+        let out = m.hook_raw(p.to_string().as_bytes());
         assert!(out.status.success(), "a hook never fails the host");
     }
     // The hook's background run (skillify --sync) fails to reach the server; wait for
@@ -248,10 +176,7 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
     assert!(!String::from_utf8_lossy(&offline.stderr).is_empty());
 
     // The server is back: everything captured offline arrives once.
-    let m = Machine {
-        pg_url: options.url.clone(),
-        ..m
-    };
+    let m = m.with_var("HIVEMIND_PG_URL", options.url.clone());
     let report = m.json(&["sync", "--json"]);
     assert!(
         report["sync"]["events_pushed"].as_u64().unwrap() >= 6,
@@ -277,11 +202,11 @@ fn sync_all_covers_every_local_workspace_and_pulls_only_those() {
     };
     let (url, schema) = (options.url.clone(), options.schema.clone());
     let other = "acme/other-project";
-    let a = Machine::new(&url, &schema);
-    let b = Machine::new(&url, &schema);
-    a.correct_in(WS, "a", 2);
-    a.correct_in(other, "o", 1);
-    b.correct_in(WS, "b", 1);
+    let a = machine(&url, &schema);
+    let b = machine(&url, &schema);
+    correct_in(&a, WS, "a", 2);
+    correct_in(&a, other, "o", 1);
+    correct_in(&b, WS, "b", 1);
 
     let ra = a.json(&["sync", "--all", "--json"]);
     assert_eq!(ra["sync"]["workspaces"], 2, "{ra}");

@@ -7,94 +7,37 @@
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 const WORKSPACE: &str = "e2e-hooks";
 
-struct Env {
-    _dir: tempfile::TempDir,
-    home: PathBuf,
-    hm_home: PathBuf,
-    project: PathBuf,
+#[path = "support/cli.rs"]
+mod cli;
+
+type Env = cli::Sandbox;
+
+fn new_env() -> Env {
+    Env::new()
+        .with_var("HIVEMIND_WORKSPACE_ID", WORKSPACE)
+        // No background `skillify run` racing the assertions.
+        .with_var("HIVEMIND_SKILLIFY_EVERY_N_TURNS", "0")
 }
 
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let (home, hm_home, project) = (root.join("home"), root.join("hm"), root.join("project"));
-        for d in [&home, &project] {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        Env {
-            _dir: dir,
-            home,
-            hm_home,
-            project,
-        }
-    }
+fn corrections(env: &Env) -> Vec<Value> {
+    env.json(&["corrections", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
 
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_hivemind"));
-        c.args(args)
-            .current_dir(&self.project)
-            .env("HOME", &self.home)
-            .env("HIVEMIND_HOME", &self.hm_home)
-            .env("HIVEMIND_WORKSPACE_ID", WORKSPACE)
-            .env("HIVEMIND_NO_LLM", "1")
-            // No background `skillify run` racing the assertions.
-            .env("HIVEMIND_SKILLIFY_EVERY_N_TURNS", "0")
-            .env_remove("HIVEMIND_LOG");
-        c
-    }
+fn db(env: &Env) -> rusqlite::Connection {
+    rusqlite::Connection::open(env.hm_home.join("hivemind.db")).unwrap()
+}
 
-    /// Runs `hivemind hook --agent claude-code` with `stdin`.
-    fn hook_raw(&self, stdin: &[u8]) -> Output {
-        let mut child = self
-            .cmd(&["hook", "--agent", "claude-code"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn hook(&self, payload: &Value) -> String {
-        let out = self.hook_raw(payload.to_string().as_bytes());
-        assert!(
-            out.status.success(),
-            "hook {payload} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "hivemind {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn corrections(&self) -> Vec<Value> {
-        serde_json::from_str(&self.ok(&["corrections", "list", "--json"])).unwrap()
-    }
-
-    fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.hm_home.join("hivemind.db")).unwrap()
-    }
-
-    fn hook_log(&self) -> String {
-        std::fs::read_to_string(self.hm_home.join("logs").join("hook.log")).unwrap_or_default()
-    }
+fn hook_log(env: &Env) -> String {
+    std::fs::read_to_string(env.hm_home.join("logs").join("hook.log")).unwrap_or_default()
 }
 
 /// The fields Claude Code puts in every hook payload.
@@ -142,7 +85,7 @@ fn line(session: &str, uuid: &str, parent: Option<&str>, ty: &str, message: Valu
 
 #[test]
 fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
-    let env = Env::new();
+    let env = new_env();
     let session = "5d3c7a1e-0b59-4c57-a6a1-1f1f2e3d4c5b";
     let transcript = env
         .home
@@ -237,7 +180,7 @@ fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
         json!({"stop_hook_active": false, "last_assistant_message": last}),
     ));
 
-    let list = env.corrections();
+    let list = corrections(&env);
     let c = list
         .iter()
         .find(|c| c["kind"] == "rejection")
@@ -263,7 +206,7 @@ fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
     assert_eq!(c["reason"], feedback);
 
     // Every step was captured, once.
-    let conn = env.db();
+    let conn = db(&env);
     let count = |kind: &str| -> i64 {
         conn.query_row(
             "SELECT COUNT(*) FROM events WHERE session = ?1 AND kind = ?2",
@@ -283,13 +226,13 @@ fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
         "Stop",
         json!({"stop_hook_active": true, "last_assistant_message": ""}),
     ));
-    assert_eq!(env.corrections().len(), list.len());
+    assert_eq!(corrections(&env).len(), list.len());
     assert_eq!(count("tool_result"), 2);
 }
 
 #[test]
 fn bad_json_on_stdin_exits_0_and_is_logged() {
-    let env = Env::new();
+    let env = new_env();
     for (i, bad) in [
         &b"{not json"[..],
         b"",
@@ -303,18 +246,17 @@ fn bad_json_on_stdin_exits_0_and_is_logged() {
         let out = env.hook_raw(bad);
         assert!(out.status.success(), "case {i}: {:?}", out.status);
         assert!(out.stdout.is_empty(), "case {i}: nothing for the host");
-        let lines = env.hook_log().lines().count();
+        let lines = hook_log(&env).lines().count();
         assert_eq!(
             lines,
             i + 1,
             "case {i}: one log line each:\n{}",
-            env.hook_log()
+            hook_log(&env)
         );
     }
     // Nothing was captured from them.
     if env.hm_home.join("hivemind.db").exists() {
-        let n: i64 = env
-            .db()
+        let n: i64 = db(&env)
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
@@ -344,7 +286,7 @@ struct Running {
 
 #[test]
 fn sigkilled_hooks_never_corrupt_the_store_nor_lose_completed_events() {
-    let env = Env::new();
+    let env = new_env();
     let seed = std::env::var("HIVEMIND_E2E_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -433,8 +375,8 @@ fn sigkilled_hooks_never_corrupt_the_store_nor_lose_completed_events() {
     assert!(!completed.is_empty());
 
     // `corrections list` folds the session journals into the store.
-    env.corrections();
-    let conn = env.db();
+    corrections(&env);
+    let conn = db(&env);
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
