@@ -742,6 +742,37 @@ async fn a_refused_key_is_not_retried_and_never_logged() {
     assert!(!format!("{s:?}").contains(key));
 }
 
+/// A facade on an in-memory store whose model skillifier talks to `server`, with three
+/// recorded corrections of the pnpm pattern.
+fn facade_with_three_corrections(
+    server: &Server,
+    home: &std::path::Path,
+) -> hivemind_core::Hivemind {
+    let mut cfg = hivemind_core::Config::with_home(home);
+    cfg.llm = Some(config("openai", server.url.clone(), None, 5));
+    let hm = hivemind_core::Hivemind::with_store(
+        cfg,
+        Arc::new(hivemind_core::InMemoryStore::new()),
+        WorkspaceId::new("acme").expect("ws"),
+        None,
+    );
+    for tool in [
+        "npm install zod",
+        "npm install lodash",
+        "npm install date-fns",
+    ] {
+        hm.record_correction(hivemind_core::CorrectionInput {
+            session: Some(SessionId::new("session-1").expect("session")),
+            produced: tool.into(),
+            accepted: Some(tool.replace("npm install", "pnpm add")),
+            reason: Some("we use pnpm in this repo".into()),
+            ..Default::default()
+        })
+        .expect("record");
+    }
+    hm
+}
+
 #[tokio::test]
 async fn a_mining_run_through_the_facade_uses_the_model_and_keeps_lineage() {
     let _env = ENV.read().await;
@@ -752,29 +783,7 @@ async fn a_mining_run_through_the_facade_uses_the_model_and_keeps_lineage() {
         BODY,
     )))])
     .await;
-    let mut cfg = hivemind_core::Config::with_home(home.path());
-    cfg.llm = Some(config("openai", server.url.clone(), None, 5));
-    let ws = WorkspaceId::new("acme").expect("ws");
-    let hm = hivemind_core::Hivemind::with_store(
-        cfg,
-        Arc::new(hivemind_core::InMemoryStore::new()),
-        ws,
-        None,
-    );
-    let session = SessionId::new("session-1").expect("session");
-    for tool in ["npm install zod", "npm i lodash", "npm install date-fns"] {
-        hm.record_correction(hivemind_core::CorrectionInput {
-            session: Some(session.clone()),
-            produced: tool.into(),
-            accepted: Some(
-                tool.replace("npm install", "pnpm add")
-                    .replace("npm i", "pnpm add"),
-            ),
-            reason: Some("we use pnpm in this repo".into()),
-            ..Default::default()
-        })
-        .expect("record");
-    }
+    let hm = facade_with_three_corrections(&server, home.path());
     let report = hm.skillify().await.expect("skillify");
     assert_eq!(report.created.len(), 1, "{report:?}");
     let skill = &report.created[0];
@@ -797,28 +806,7 @@ async fn a_mining_run_that_falls_back_records_the_local_miner_as_author() {
         "<html>oops</html>".into(),
     )])
     .await;
-    let mut cfg = hivemind_core::Config::with_home(home.path());
-    cfg.llm = Some(config("openai", server.url.clone(), None, 5));
-    let hm = hivemind_core::Hivemind::with_store(
-        cfg,
-        Arc::new(hivemind_core::InMemoryStore::new()),
-        WorkspaceId::new("acme").expect("ws"),
-        None,
-    );
-    for tool in [
-        "npm install zod",
-        "npm install lodash",
-        "npm install date-fns",
-    ] {
-        hm.record_correction(hivemind_core::CorrectionInput {
-            session: Some(SessionId::new("session-1").expect("session")),
-            produced: tool.into(),
-            accepted: Some(tool.replace("npm install", "pnpm add")),
-            reason: Some("we use pnpm in this repo".into()),
-            ..Default::default()
-        })
-        .expect("record");
-    }
+    let hm = facade_with_three_corrections(&server, home.path());
     let report = hm.skillify().await.expect("skillify");
     assert_eq!(report.created.len(), 1, "{report:?}");
     assert_eq!(

@@ -201,23 +201,14 @@ pub fn for_prompt(
     Ok(sel)
 }
 
-/// Function words of English prompts: they match nearly every skill, add nothing to the
-/// ranking and make the search score every skill of the workspace.
-const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
-    "been", "before", "but", "by", "can", "could", "did", "do", "does", "done", "for", "from",
-    "had", "has", "have", "he", "her", "here", "his", "how", "i", "if", "in", "into", "is", "it",
-    "its", "just", "let", "me", "my", "no", "not", "of", "on", "or", "our", "please", "she",
-    "should", "so", "some", "than", "that", "the", "their", "them", "then", "there", "these",
-    "they", "this", "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where",
-    "which", "while", "who", "why", "will", "with", "would", "you", "your",
-];
-
-/// The prompt's words without [`STOPWORDS`] (the search query of a prompt).
+/// The prompt's words without the lexicon's stopwords (the search query of a prompt):
+/// function words match nearly every skill, add nothing to the ranking and would make
+/// the search score every skill of the workspace.
 fn content_terms(prompt: &str) -> String {
+    let stopwords = crate::detect::followup::CueLexicon::english().stopwords;
     prompt
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && !STOPWORDS.contains(&w.to_lowercase().as_str()))
+        .filter(|w| !w.is_empty() && !stopwords.contains(&w.to_lowercase()))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -244,8 +235,8 @@ mod stopword_tests {
         );
         assert_eq!(content_terms("and the of"), "");
         assert_eq!(
-            content_terms("Use datetime.now() in utils"),
-            "Use datetime now utils"
+            content_terms("Call datetime.utcnow() in utils"),
+            "Call datetime utcnow utils"
         );
     }
 }
