@@ -702,7 +702,11 @@ impl std::io::Write for Logs {
 
 #[tokio::test]
 async fn a_refused_key_is_not_retried_and_never_logged() {
-    let _env = ENV.read().await;
+    // Exclusive: tracing caches each callsite's interest when it is first hit, and a test
+    // running on another thread can hit a callsite while this test's scoped subscriber is
+    // being registered, caching "never" after the rebuild below. With no other test of this
+    // binary running, the rebuild is final.
+    let _env = ENV.write().await;
     let key = "sk-secret-do-not-log-98765";
     std::env::set_var("HIVEMIND_TEST_KEY_REFUSED", key);
     let logs = Logs::default();
@@ -713,8 +717,7 @@ async fn a_refused_key_is_not_retried_and_never_logged() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests run the same log statements at the same time without a subscriber: a
-    // callsite first hit while this one was being registered may have cached "never".
+    // Earlier tests hit the same log statements without a subscriber and cached "never".
     tracing::callsite::rebuild_interest_cache();
 
     let g = group(3);
