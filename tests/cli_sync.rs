@@ -174,6 +174,25 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
     let offline = m.run(&["sync"]);
     assert!(!offline.status.success());
     assert!(!String::from_utf8_lossy(&offline.stderr).is_empty());
+    // `status` says so, without connecting.
+    let st = m.json(&["status", "--json"]);
+    let team_st = &st["team"];
+    assert_eq!(
+        team_st["remote"],
+        json!(format!("127.0.0.1:1/test/{}", options.schema)),
+        "{st}"
+    );
+    assert!(team_st["history"]["last_success"].is_null(), "{st}");
+    assert!(
+        !team_st["history"]["last_failure"]["error"]
+            .as_str()
+            .unwrap()
+            .is_empty(),
+        "{st}"
+    );
+    let text = m.ok(&["status"]);
+    assert!(text.contains("last sync:   never"), "{text}");
+    assert!(text.contains("sync failed: "), "{text}");
 
     // The server is back: everything captured offline arrives once.
     let m = m.with_var("HIVEMIND_PG_URL", options.url.clone());
@@ -193,6 +212,14 @@ fn hooks_with_an_unreachable_team_store_lose_nothing_and_sync_later() {
     );
     let again = m.json(&["sync", "--json"]);
     assert_eq!(again["sync"]["events_pushed"], 0);
+    // The failure is history now; the last success is the empty sync just made.
+    let st = m.json(&["status", "--json"]);
+    let ok = &st["team"]["history"]["last_success"];
+    assert_eq!(ok["pushed"], 0, "{st}");
+    assert_eq!(ok["remote"], json!(options.label().unwrap()), "{st}");
+    let text = m.ok(&["status"]);
+    assert!(text.contains("last sync:   "), "{text}");
+    assert!(!text.contains("sync failed"), "{text}");
 }
 
 #[test]

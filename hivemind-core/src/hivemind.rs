@@ -555,20 +555,24 @@ impl Hivemind {
     #[cfg(feature = "postgres")]
     pub fn team_sync_blocking(&self, mine: bool) -> Result<crate::sync::TeamSyncReport> {
         self.check_open()?;
-        let options =
-            crate::store::PgOptions::from_config(&self.inner.config).ok_or_else(|| {
-                Error::invalid(
-                    "no team store is configured: set HIVEMIND_PG_URL or \"pg_url\" in config.json",
-                )
-            })?;
-        let remote = crate::store::PostgresStore::connect_with(options)?;
-        let sync_options = crate::sync::SyncOptions {
-            remote: remote.label().to_string(),
-            ..Default::default()
-        };
+        let (options, label) = self.team_store_options()?;
+        let connected = crate::store::PostgresStore::connect_with(options).and_then(|remote| {
+            let sync_options = crate::sync::SyncOptions {
+                remote: remote.label().to_string(),
+                ..Default::default()
+            };
+            let report = self.sync_with(&remote, &sync_options)?;
+            Ok((remote, sync_options, report))
+        });
+        self.note_sync(
+            &self.inner.workspace,
+            &label,
+            connected.as_ref().map(|(_, _, r)| r),
+        );
+        let (remote, sync_options, sync) = connected?;
         let mut report = crate::sync::TeamSyncReport {
             remote: remote.label().to_string(),
-            sync: self.sync_with(&remote, &sync_options)?,
+            sync,
             ..Default::default()
         };
         if mine && report.sync.corrections_pulled > 0 {
@@ -589,42 +593,91 @@ impl Hivemind {
     /// workspace this machine's store holds (this handle's included): pushes what each
     /// captured, pulls the team's corrections and skills of those workspaces only.
     /// Skill files are written for this handle's workspace; the others get theirs when
-    /// their own projects next mine or sync.
+    /// their own projects next mine or sync. Stops at the first workspace that fails
+    /// (the ones before it are done; the next call resumes).
     #[cfg(feature = "postgres")]
     pub fn team_sync_all_blocking(&self) -> Result<crate::sync::TeamSyncReport> {
         self.check_open()?;
         self.flush()?;
         self.fold_journals()?;
+        let (options, label) = self.team_store_options()?;
+        let mut workspaces = self.inner.store.workspaces()?;
+        if !workspaces.contains(&self.inner.workspace) {
+            workspaces.push(self.inner.workspace.clone());
+        }
+        let remote = match crate::store::PostgresStore::connect_with(options) {
+            Ok(remote) => remote,
+            Err(e) => {
+                for ws in &workspaces {
+                    self.note_sync(ws, &label, Err(&e));
+                }
+                return Err(e);
+            }
+        };
+        let sync_options = crate::sync::SyncOptions {
+            remote: remote.label().to_string(),
+            ..Default::default()
+        };
+        let mut total = crate::sync::SyncReport::default();
+        for ws in &workspaces {
+            let one = crate::sync::sync(
+                self.inner.store.as_ref(),
+                &remote,
+                std::slice::from_ref(ws),
+                &sync_options,
+            );
+            self.note_sync(ws, &label, one.as_ref());
+            let one = one?;
+            total.workspaces += one.workspaces;
+            total.events_pushed += one.events_pushed;
+            total.corrections_pushed += one.corrections_pushed;
+            total.skills_pushed += one.skills_pushed;
+            total.corrections_pulled += one.corrections_pulled;
+            total.skills_pulled += one.skills_pulled;
+            total.skills_merged += one.skills_merged;
+            total.batches += one.batches;
+        }
+        if total.skills_pulled + total.skills_merged > 0 {
+            let _lock = self.skills_lock()?;
+            self.write_skill_files()?;
+        }
+        Ok(crate::sync::TeamSyncReport {
+            remote: remote.label().to_string(),
+            sync: total,
+            ..Default::default()
+        })
+    }
+
+    /// The team store's options from the configuration, and its label for the sync
+    /// history (the URL without its password when it cannot be parsed).
+    #[cfg(feature = "postgres")]
+    fn team_store_options(&self) -> Result<(crate::store::PgOptions, String)> {
         let options =
             crate::store::PgOptions::from_config(&self.inner.config).ok_or_else(|| {
                 Error::invalid(
                     "no team store is configured: set HIVEMIND_PG_URL or \"pg_url\" in config.json",
                 )
             })?;
-        let remote = crate::store::PostgresStore::connect_with(options)?;
-        let mut workspaces = self.inner.store.workspaces()?;
-        if !workspaces.contains(&self.inner.workspace) {
-            workspaces.push(self.inner.workspace.clone());
+        let label = options
+            .label()
+            .unwrap_or_else(|_| crate::store::redact_url(&options.url));
+        Ok((options, label))
+    }
+
+    /// Records a sync's outcome in `ws`'s history (see [`crate::sync::sync_history`]);
+    /// a failure to record is logged, never returned over the sync's own result.
+    #[cfg(feature = "postgres")]
+    fn note_sync(
+        &self,
+        ws: &WorkspaceId,
+        remote: &str,
+        outcome: std::result::Result<&crate::sync::SyncReport, &Error>,
+    ) {
+        if let Err(e) =
+            crate::sync::record_sync_outcome(self.inner.store.as_ref(), ws, remote, outcome)
+        {
+            tracing::warn!(workspace = %ws, error = %e, "could not record the sync's outcome");
         }
-        let sync_options = crate::sync::SyncOptions {
-            remote: remote.label().to_string(),
-            ..Default::default()
-        };
-        let report = crate::sync::sync(
-            self.inner.store.as_ref(),
-            &remote,
-            &workspaces,
-            &sync_options,
-        )?;
-        if report.skills_pulled + report.skills_merged > 0 {
-            let _lock = self.skills_lock()?;
-            self.write_skill_files()?;
-        }
-        Ok(crate::sync::TeamSyncReport {
-            remote: remote.label().to_string(),
-            sync: report,
-            ..Default::default()
-        })
     }
 
     /// Mines this workspace's corrections into skills now, stores them and writes their

@@ -887,8 +887,20 @@ pub struct Status {
     pub spool_dir: PathBuf,
     /// How many are waiting.
     pub spooled: usize,
+    /// The team store, when one is configured or this workspace synced with one.
+    pub team: Option<TeamStatus>,
     /// Problems met while gathering this status (it is still reported).
     pub warnings: Vec<String>,
+}
+
+/// The team store as [`status`] sees it, without connecting to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamStatus {
+    /// The configured store (`host:port/database/schema`, no credentials); None when
+    /// none is configured any more.
+    pub remote: Option<String>,
+    /// This workspace's latest syncs.
+    pub history: crate::sync::SyncHistory,
 }
 
 /// The status of `hm`'s workspace, with the wired hosts looked up under `$HOME` (see
@@ -944,6 +956,20 @@ pub fn status_with_home(hm: &Hivemind, home: Option<&Path>) -> Result<Status> {
                 .count()
         })
         .unwrap_or(0);
+    let remote = configured_team_store(config);
+    let team = match crate::sync::sync_history(store.as_ref(), ws) {
+        Ok(history) if remote.is_some() || history != Default::default() => {
+            Some(TeamStatus { remote, history })
+        }
+        Ok(_) => None,
+        Err(e) => {
+            warnings.push(format!("could not read the sync history: {e}"));
+            remote.map(|remote| TeamStatus {
+                remote: Some(remote),
+                history: Default::default(),
+            })
+        }
+    };
     Ok(Status {
         home: config.home.clone(),
         db_path,
@@ -960,8 +986,30 @@ pub fn status_with_home(hm: &Hivemind, home: Option<&Path>) -> Result<Status> {
         recent_errors,
         spool_dir,
         spooled,
+        team,
         warnings,
     })
+}
+
+/// The configured team store's label, read from the configuration alone.
+#[cfg(feature = "postgres")]
+fn configured_team_store(config: &crate::Config) -> Option<String> {
+    let options = crate::store::PgOptions::from_config(config)?;
+    Some(
+        options
+            .label()
+            .unwrap_or_else(|_| crate::store::redact_url(&options.url)),
+    )
+}
+
+/// The configured team store: this build cannot reach one.
+#[cfg(not(feature = "postgres"))]
+fn configured_team_store(config: &crate::Config) -> Option<String> {
+    config
+        .pg_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(|_| "configured, but this build has no PostgreSQL support".to_string())
 }
 
 /// The last `n` non-empty lines of a text file (reading at most its last 64 KiB); a

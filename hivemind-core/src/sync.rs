@@ -41,7 +41,8 @@
 use crate::error::Result;
 use crate::model::{Correction, CorrectionFilter, CorrectionId, Skill, SkillName, WorkspaceId};
 use crate::store::Store;
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// Options of a [`sync`].
@@ -102,6 +103,97 @@ pub struct TeamSyncReport {
     pub skillify: Option<crate::skillify::SkillifyReport>,
     /// The push of the skills that run created or updated.
     pub pushed_after_mining: Option<SyncReport>,
+}
+
+/// The latest team syncs of a workspace, kept in the local store's state so that
+/// `hivemind status` can say when this machine last shared its lessons without
+/// connecting to the team store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncHistory {
+    /// The last sync that completed.
+    pub last_success: Option<SyncSuccess>,
+    /// The last sync that failed (it may be older than the last success).
+    pub last_failure: Option<SyncFailure>,
+}
+
+impl SyncHistory {
+    /// The last failure when it came after the last success: the team store has not
+    /// been reached since.
+    pub fn failing(&self) -> Option<&SyncFailure> {
+        let failure = self.last_failure.as_ref()?;
+        match &self.last_success {
+            Some(ok) if ok.at >= failure.at => None,
+            _ => Some(failure),
+        }
+    }
+}
+
+/// A sync that completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncSuccess {
+    /// When it finished.
+    pub at: DateTime<Utc>,
+    /// The team store, without credentials.
+    pub remote: String,
+    /// Events, corrections and skill versions sent.
+    pub pushed: usize,
+    /// Corrections and skill versions received.
+    pub pulled: usize,
+}
+
+/// A sync that failed; what it had done before the failure is kept (see [`sync`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncFailure {
+    /// When it failed.
+    pub at: DateTime<Utc>,
+    /// The team store, without credentials.
+    pub remote: String,
+    /// The error, with anything that looks like a secret redacted.
+    pub error: String,
+}
+
+const HISTORY: &str = "sync:history";
+
+/// The sync history of `workspace` in `store` (empty when it never synced; an
+/// unreadable record is logged and treated as empty).
+pub fn sync_history(store: &dyn Store, workspace: &WorkspaceId) -> Result<SyncHistory> {
+    Ok(match store.get_state(workspace, HISTORY)? {
+        None => SyncHistory::default(),
+        Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            tracing::warn!(%workspace, error = %e, "unreadable sync history; ignoring it");
+            SyncHistory::default()
+        }),
+    })
+}
+
+/// Records in `store` that a sync of `workspace` with `remote` ended with `outcome`.
+pub fn record_sync_outcome(
+    store: &dyn Store,
+    workspace: &WorkspaceId,
+    remote: &str,
+    outcome: std::result::Result<&SyncReport, &crate::Error>,
+) -> Result<()> {
+    let mut history = sync_history(store, workspace)?;
+    let at = Utc::now();
+    let remote = remote.to_string();
+    match outcome {
+        Ok(r) => {
+            history.last_success = Some(SyncSuccess {
+                at,
+                remote,
+                pushed: r.events_pushed + r.corrections_pushed + r.skills_pushed,
+                pulled: r.corrections_pulled + r.skills_pulled,
+            })
+        }
+        Err(e) => {
+            history.last_failure = Some(SyncFailure {
+                at,
+                remote,
+                error: crate::redact::redact(&e.to_string()).into_owned(),
+            })
+        }
+    }
+    store.set_state(workspace, HISTORY, &serde_json::to_string(&history)?)
 }
 
 /// How two versions of one skill relate (see [`reconcile_skills`]).
@@ -502,7 +594,6 @@ fn find_correction(
 mod tests {
     use super::*;
     use crate::model::{Provenance, SessionId};
-    use chrono::DateTime;
 
     fn id(c: &str) -> CorrectionId {
         CorrectionId::derived(c)
@@ -638,5 +729,53 @@ mod tests {
         let r = sync(&b, &remote, std::slice::from_ref(&ws), &opts).unwrap();
         assert_eq!(r.batches, 0);
         assert_eq!(remote.stats(&ws).unwrap().events, 7);
+    }
+
+    #[test]
+    fn the_history_keeps_the_last_success_and_failure_and_redacts_errors() {
+        let store = crate::store::InMemoryStore::new();
+        let ws = WorkspaceId::new("acme").unwrap();
+        assert_eq!(sync_history(&store, &ws).unwrap(), SyncHistory::default());
+
+        let report = SyncReport {
+            workspaces: 1,
+            events_pushed: 5,
+            corrections_pushed: 2,
+            skills_pushed: 1,
+            corrections_pulled: 3,
+            skills_pulled: 1,
+            ..Default::default()
+        };
+        record_sync_outcome(&store, &ws, "db:5432/team/hivemind", Ok(&report)).unwrap();
+        let h = sync_history(&store, &ws).unwrap();
+        let ok = h.last_success.clone().unwrap();
+        assert_eq!((ok.pushed, ok.pulled), (8, 4));
+        assert_eq!(ok.remote, "db:5432/team/hivemind");
+        assert!(h.failing().is_none());
+
+        let e = crate::Error::Storage(
+            "cannot reach postgres://bob:hunter2-secret-pass@db:5432/team".into(),
+        );
+        record_sync_outcome(&store, &ws, "db:5432/team/hivemind", Err(&e)).unwrap();
+        let h = sync_history(&store, &ws).unwrap();
+        assert_eq!(h.last_success, Some(ok), "a failure keeps the last success");
+        let failing = h.failing().unwrap();
+        assert!(failing.error.contains("cannot reach"), "{failing:?}");
+        assert!(!failing.error.contains("hunter2"), "{failing:?}");
+
+        // A later success clears the failing state but keeps the failure on record.
+        record_sync_outcome(&store, &ws, "db:5432/team/hivemind", Ok(&report)).unwrap();
+        let h = sync_history(&store, &ws).unwrap();
+        assert!(h.failing().is_none());
+        assert!(h.last_failure.is_some());
+        // Other workspaces have their own history.
+        let other = WorkspaceId::new("other").unwrap();
+        assert_eq!(
+            sync_history(&store, &other).unwrap(),
+            SyncHistory::default()
+        );
+        // A damaged record reads as empty instead of failing `status`.
+        store.set_state(&ws, HISTORY, "{not json").unwrap();
+        assert_eq!(sync_history(&store, &ws).unwrap(), SyncHistory::default());
     }
 }

@@ -422,6 +422,121 @@ fn a_connection_killed_mid_sync_resumes_with_nothing_lost_or_duplicated() {
     assert_eq!((again.events_pushed, again.corrections_pushed), (0, 0));
 }
 
+#[test]
+fn a_connection_killed_mid_pull_resumes_with_nothing_lost_or_duplicated() {
+    let Some((opts_pg, _guard)) = pg::options() else {
+        return;
+    };
+    let w = ws("acme");
+    // Machine A shares 1,500 corrections and five skills with the team store.
+    let dir_a = tempfile::tempdir().unwrap();
+    let local_a = SqliteStore::open(dir_a.path().join("a.db")).unwrap();
+    for i in 0..1_500 {
+        let c = correction(&w, &sid(&format!("a{}", i % 11)), &format!("reason {i}"));
+        local_a.insert_correction(&c).unwrap();
+    }
+    for i in 0..5 {
+        local_a
+            .upsert_skill(&skill(&w, &format!("lesson-{i}"), 1, "alice"))
+            .unwrap();
+    }
+    let remote_a = PostgresStore::connect_with(opts_pg.clone()).unwrap();
+    sync(&local_a, &remote_a, std::slice::from_ref(&w), &opts(500)).unwrap();
+    drop(remote_a);
+
+    // Machine B pulls them while its backend is killed at three depths of the pull,
+    // judged by how many corrections have landed in its SQLite file.
+    let app = format!("hm-pullkill-{}", uuid::Uuid::new_v4().simple());
+    let remote_b = PostgresStore::connect_with(opts_pg.application_name(app.clone())).unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let db_b = dir_b.path().join("b.db");
+    let local_b = SqliteStore::open(&db_b).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let (done, app, url) = (done.clone(), app.clone(), pg::url().unwrap());
+        std::thread::spawn(move || {
+            let mut admin = pg::admin(&url);
+            let landed = rusqlite::Connection::open(&db_b).unwrap();
+            let mut kills = 0;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            for threshold in [1_i64, 500, 1_000] {
+                loop {
+                    if done.load(Ordering::SeqCst) || Instant::now() > deadline {
+                        return kills;
+                    }
+                    let n: i64 = landed
+                        .query_row("SELECT COUNT(*) FROM corrections", [], |r| r.get(0))
+                        .unwrap_or(0);
+                    if n >= threshold {
+                        let killed: i64 = admin
+                            .query_one(
+                                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+                                 WHERE application_name = $1",
+                                &[&app],
+                            )
+                            .unwrap()
+                            .get(0);
+                        kills += killed;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            kills
+        })
+    };
+    let mut failures = 0;
+    let report = loop {
+        match sync(&local_b, &remote_b, std::slice::from_ref(&w), &opts(100)) {
+            Ok(r) => break r,
+            Err(e) => {
+                failures += 1;
+                eprintln!("pull failed as planned ({failures}): {e}");
+                assert!(failures < 20, "the pull keeps failing: {e}");
+            }
+        }
+    };
+    done.store(true, Ordering::SeqCst);
+    let kills = killer.join().unwrap();
+    let pulled = report.corrections_pulled;
+    eprintln!("{kills} kill(s), {failures} failed pull(s), then {report:?}");
+    assert!(kills >= 1, "the backend was never killed");
+    assert!(failures >= 1, "no pull failed: the kill came too late");
+
+    // Every correction and skill of A is on B once, marked as the team's.
+    let want = local_a
+        .corrections(&w, &CorrectionFilter::default())
+        .unwrap();
+    let got = local_b
+        .corrections(&w, &CorrectionFilter::default())
+        .unwrap();
+    assert_eq!(got.len(), 1_500);
+    let got_ids: HashSet<_> = got.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(got_ids.len(), 1_500, "a correction arrived twice");
+    assert_eq!(got, want);
+    for c in &got {
+        assert!(
+            is_pulled(&local_b, &w, &c.id).unwrap(),
+            "{} not marked",
+            c.id
+        );
+    }
+    let skills: HashSet<String> = local_b
+        .skills(&w)
+        .unwrap()
+        .into_iter()
+        .map(|s| format!("{}@{}", s.name, s.version))
+        .collect();
+    assert_eq!(skills.len(), 5, "{skills:?}");
+    // The batches done before each kill were not pulled again: the final pull brought
+    // fewer than everything, and a further sync brings nothing.
+    assert!(pulled < 1_500, "the resumed pull started over ({pulled})");
+    let again = sync(&local_b, &remote_b, std::slice::from_ref(&w), &opts(100)).unwrap();
+    assert_eq!((again.corrections_pulled, again.skills_pulled), (0, 0));
+    // And B pushed none of A's corrections back as its own.
+    assert_eq!(again.corrections_pushed, 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // Updates travel, ownership holds
 // ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! `install`, `uninstall`, `status`: format what hivemind-core's setup module decides.
 
 use anyhow::{Context, Result};
-use hivemind_core::setup::{self, Host, Scope, SetupReport, Status};
+use hivemind_core::setup::{self, Host, Scope, SetupReport, Status, TeamStatus};
 use hivemind_core::{Config, Hivemind};
 use std::io::Write;
 use std::path::PathBuf;
@@ -184,6 +184,9 @@ fn print_status(o: &mut impl Write, st: &Status) -> std::io::Result<()> {
             st.spool_dir.display()
         )?;
     }
+    if let Some(team) = &st.team {
+        print_team(o, team)?;
+    }
     if st.recent_errors.is_empty() {
         writeln!(o, "hook errors: none")?;
     } else {
@@ -194,6 +197,36 @@ fn print_status(o: &mut impl Write, st: &Status) -> std::io::Result<()> {
     }
     for w in &st.warnings {
         writeln!(o, "warning: {w}")?;
+    }
+    Ok(())
+}
+
+fn print_team(o: &mut impl Write, team: &TeamStatus) -> std::io::Result<()> {
+    const WHEN: &str = "%Y-%m-%d %H:%M:%S UTC";
+    let h = &team.history;
+    match &team.remote {
+        Some(r) => writeln!(o, "team store:  {r}")?,
+        None => writeln!(o, "team store:  none configured (HIVEMIND_PG_URL)")?,
+    }
+    match &h.last_success {
+        Some(ok) => writeln!(
+            o,
+            "last sync:   {} with {} ({} pushed, {} pulled)",
+            ok.at.format(WHEN),
+            ok.remote,
+            ok.pushed,
+            ok.pulled
+        )?,
+        None => writeln!(o, "last sync:   never (run `hivemind sync`)")?,
+    }
+    if let Some(failed) = h.failing() {
+        writeln!(
+            o,
+            "sync failed: {} ({}): {}",
+            failed.at.format(WHEN),
+            failed.remote,
+            failed.error
+        )?;
     }
     Ok(())
 }

@@ -20,6 +20,8 @@ mod sqlite;
 pub use lazy::LazySqliteStore;
 pub use memory::InMemoryStore;
 #[cfg(feature = "postgres")]
+pub(crate) use postgres::redact_url;
+#[cfg(feature = "postgres")]
 pub use postgres::{PgOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 

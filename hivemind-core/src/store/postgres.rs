@@ -178,6 +178,15 @@ impl PgOptions {
         Some(o)
     }
 
+    /// `host:port/database/schema` of the store these options reach, without
+    /// credentials (what [`PostgresStore::label`] returns once connected).
+    pub fn label(&self) -> Result<String> {
+        let config: postgres::Config = self.url.parse().map_err(|e| {
+            Error::invalid(format!("PostgreSQL URL {}: {e}", redact_url(&self.url)))
+        })?;
+        Ok(server_label(&config, &self.schema))
+    }
+
     /// Sets the schema.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.schema = schema.into();
