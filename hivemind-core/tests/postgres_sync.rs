@@ -299,6 +299,69 @@ fn a_pull_never_brings_another_workspace() {
     );
 }
 
+/// Syncs `local` with `remote` while another thread terminates every backend of
+/// application `app` each time `progress` (read on that thread) reaches the next of
+/// `thresholds`; retries each failed sync until one completes and returns its report.
+/// Asserts that a backend was killed and a sync failed.
+fn sync_through_kills<P: FnMut() -> i64 + Send + 'static>(
+    local: &SqliteStore,
+    remote: &PostgresStore,
+    w: &WorkspaceId,
+    batch: usize,
+    app: &str,
+    thresholds: &'static [i64],
+    progress: impl FnOnce() -> P + Send + 'static,
+) -> hivemind_core::sync::SyncReport {
+    let done = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let (done, app, url) = (done.clone(), app.to_string(), pg::url().unwrap());
+        std::thread::spawn(move || {
+            let mut admin = pg::admin(&url);
+            let mut progress = progress();
+            let mut kills = 0;
+            let deadline = Instant::now() + Duration::from_secs(120);
+            for &threshold in thresholds {
+                loop {
+                    if done.load(Ordering::SeqCst) || Instant::now() > deadline {
+                        return kills;
+                    }
+                    if progress() >= threshold {
+                        let killed: i64 = admin
+                            .query_one(
+                                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+                                 WHERE application_name = $1",
+                                &[&app],
+                            )
+                            .unwrap()
+                            .get(0);
+                        kills += killed;
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            kills
+        })
+    };
+    let mut failures = 0;
+    let report = loop {
+        match sync(local, remote, std::slice::from_ref(w), &opts(batch)) {
+            Ok(r) => break r,
+            Err(e) => {
+                failures += 1;
+                eprintln!("sync failed as planned ({failures}): {e}");
+                assert!(failures < 20, "sync keeps failing: {e}");
+            }
+        }
+    };
+    done.store(true, Ordering::SeqCst);
+    let kills = killer.join().unwrap();
+    eprintln!("{kills} kill(s), {failures} failed sync(s), then {report:?}");
+    assert!(kills >= 1, "the backend was never killed");
+    assert!(failures >= 1, "no sync failed: the kill came too late");
+    report
+}
+
 // ---------------------------------------------------------------------------------------
 // A connection killed mid-sync
 // ---------------------------------------------------------------------------------------
@@ -323,62 +386,20 @@ fn a_connection_killed_mid_sync_resumes_with_nothing_lost_or_duplicated() {
     }
 
     // Kill the store's backend three times while the sync runs, at different depths.
-    let url = guard.url.clone();
-    let schema = guard.schema.clone();
-    let done = Arc::new(AtomicBool::new(false));
-    let killer = {
-        let (done, app) = (done.clone(), app.clone());
-        std::thread::spawn(move || {
-            let mut admin = pg::admin(&url);
-            let mut kills = 0;
-            let deadline = Instant::now() + Duration::from_secs(120);
-            for threshold in [1_i64, 6_000, 12_000] {
-                loop {
-                    if done.load(Ordering::SeqCst) || Instant::now() > deadline {
-                        return kills;
-                    }
-                    let n: i64 = admin
-                        .query_one(
-                            format!("SELECT COUNT(*) FROM \"{schema}\".events").as_str(),
-                            &[],
-                        )
-                        .unwrap()
-                        .get(0);
-                    if n >= threshold {
-                        let killed: i64 = admin
-                            .query_one(
-                                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-                                 WHERE application_name = $1",
-                                &[&app],
-                            )
-                            .unwrap()
-                            .get(0);
-                        kills += killed;
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            }
-            kills
-        })
-    };
-
-    let mut failures = 0;
-    let report = loop {
-        match sync(&local, &remote, std::slice::from_ref(&w), &opts(250)) {
-            Ok(r) => break r,
-            Err(e) => {
-                failures += 1;
-                eprintln!("sync failed as planned ({failures}): {e}");
-                assert!(failures < 20, "sync keeps failing: {e}");
-            }
+    let (url, schema) = (guard.url.clone(), guard.schema.clone());
+    let pushed = move || {
+        let mut admin = pg::admin(&url);
+        move || -> i64 {
+            admin
+                .query_one(
+                    format!("SELECT COUNT(*) FROM \"{schema}\".events").as_str(),
+                    &[],
+                )
+                .unwrap()
+                .get(0)
         }
     };
-    done.store(true, Ordering::SeqCst);
-    let kills = killer.join().unwrap();
-    assert!(kills >= 1, "the backend was never killed");
-    assert!(failures >= 1, "no sync failed: the kill came too late");
-    eprintln!("{kills} kill(s), {failures} failed sync(s), then {report:?}");
+    sync_through_kills(&local, &remote, &w, 250, &app, &[1, 6_000, 12_000], pushed);
 
     // Every row exactly once.
     assert_eq!(
@@ -451,57 +472,15 @@ fn a_connection_killed_mid_pull_resumes_with_nothing_lost_or_duplicated() {
     let dir_b = tempfile::tempdir().unwrap();
     let db_b = dir_b.path().join("b.db");
     let local_b = SqliteStore::open(&db_b).unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let killer = {
-        let (done, app, url) = (done.clone(), app.clone(), pg::url().unwrap());
-        std::thread::spawn(move || {
-            let mut admin = pg::admin(&url);
-            let landed = rusqlite::Connection::open(&db_b).unwrap();
-            let mut kills = 0;
-            let deadline = Instant::now() + Duration::from_secs(120);
-            for threshold in [1_i64, 500, 1_000] {
-                loop {
-                    if done.load(Ordering::SeqCst) || Instant::now() > deadline {
-                        return kills;
-                    }
-                    let n: i64 = landed
-                        .query_row("SELECT COUNT(*) FROM corrections", [], |r| r.get(0))
-                        .unwrap_or(0);
-                    if n >= threshold {
-                        let killed: i64 = admin
-                            .query_one(
-                                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-                                 WHERE application_name = $1",
-                                &[&app],
-                            )
-                            .unwrap()
-                            .get(0);
-                        kills += killed;
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            }
-            kills
-        })
-    };
-    let mut failures = 0;
-    let report = loop {
-        match sync(&local_b, &remote_b, std::slice::from_ref(&w), &opts(100)) {
-            Ok(r) => break r,
-            Err(e) => {
-                failures += 1;
-                eprintln!("pull failed as planned ({failures}): {e}");
-                assert!(failures < 20, "the pull keeps failing: {e}");
-            }
+    let landed = move || {
+        let db = rusqlite::Connection::open(&db_b).unwrap();
+        move || -> i64 {
+            db.query_row("SELECT COUNT(*) FROM corrections", [], |r| r.get(0))
+                .unwrap_or(0)
         }
     };
-    done.store(true, Ordering::SeqCst);
-    let kills = killer.join().unwrap();
+    let report = sync_through_kills(&local_b, &remote_b, &w, 100, &app, &[1, 500, 1_000], landed);
     let pulled = report.corrections_pulled;
-    eprintln!("{kills} kill(s), {failures} failed pull(s), then {report:?}");
-    assert!(kills >= 1, "the backend was never killed");
-    assert!(failures >= 1, "no pull failed: the kill came too late");
 
     // Every correction and skill of A is on B once, marked as the team's.
     let want = local_a
