@@ -337,8 +337,15 @@ impl<'a> HookProcessor<'a> {
                 },
             )?;
             for mut c in all.into_iter().filter(|c| ids.contains(&c.id)) {
-                c.reason = Some(crate::redact::redact(prompt).into_owned());
-                self.store.update_correction(&c)?;
+                if detect::rejection::prompt_explains(
+                    prompt,
+                    &c.produced,
+                    &self.lexicon,
+                    &self.weights,
+                ) {
+                    c.reason = Some(crate::redact::redact(prompt).into_owned());
+                    self.store.update_correction(&c)?;
+                }
             }
             return Ok(0);
         }
@@ -346,7 +353,13 @@ impl<'a> HookProcessor<'a> {
             return Ok(0);
         };
         let agent_all = detect::agent_text(window);
-        let score = followup::classify(prompt, &agent_all, &self.lexicon, &self.weights);
+        let score = followup::classify_reply(
+            prompt,
+            &agent_all,
+            detect::last_response(window),
+            &self.lexicon,
+            &self.weights,
+        );
         if !score.is_correction {
             return Ok(0);
         }

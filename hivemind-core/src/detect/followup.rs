@@ -34,6 +34,33 @@ pub struct CueLexicon {
     pub directives: Vec<String>,
     /// Words ignored when measuring overlap.
     pub stopwords: Vec<String>,
+    /// Interjections and politeness skipped before looking at how a prompt opens
+    /// ("hmm,", "please", "ok so").
+    #[serde(default)]
+    pub fillers: Vec<String>,
+    /// Openers that look like a negation but are not one ("no rush", "don't forget",
+    /// "not bad").
+    #[serde(default)]
+    pub benign_openers: Vec<String>,
+    /// Openers that answer a question ("no", "yes", "not yet"): after an agent question
+    /// they are a reply, not a rejection.
+    #[serde(default)]
+    pub answer_openers: Vec<String>,
+    /// Prohibitions of a practice ("we don't", "never use", "avoid").
+    #[serde(default)]
+    pub prohibitions: Vec<String>,
+    /// Sentence openers that forbid something ("don't …", "never …"), unless the
+    /// sentence opens with a benign opener ("don't forget").
+    #[serde(default)]
+    pub prohibition_openers: Vec<String>,
+    /// Repetition cues that only count when they open a sentence or a problem is
+    /// reported ("again", "still": "it still fails" but not "still green").
+    #[serde(default)]
+    pub weak_repetition: Vec<String>,
+    /// Question openers that are polite requests ("can you", "could you"): a prompt
+    /// made of them asks for work, it does not ask a question.
+    #[serde(default)]
+    pub polite_requests: Vec<String>,
 }
 
 fn v(words: &[&str]) -> Vec<String> {
@@ -57,9 +84,8 @@ impl CueLexicon {
                 "wait",
             ]),
             repetition: v(&[
-                "again",
-                "still",
                 "once more",
+                "how many times",
                 "as i said",
                 "i told you",
                 "i already said",
@@ -119,6 +145,20 @@ impl CueLexicon {
                 "table-scan",
                 "too slow",
                 "insecure",
+                "isn't great",
+                "not great",
+                "not ideal",
+                "isn't ideal",
+                "bad idea",
+                "not a good idea",
+                "doesn't make sense",
+                "overkill",
+                "unnecessary",
+                "need to be",
+                "needs to be",
+                "has to be",
+                "have to be",
+                "supposed to",
             ]),
             normative: v(&[
                 "always",
@@ -130,10 +170,12 @@ impl CueLexicon {
                 "in this codebase",
                 "here we",
                 "we use",
-                "we don't",
-                "we do not",
-                "we never",
                 "we always",
+                "we prefer",
+                "i prefer",
+                "i'd prefer",
+                "i'd rather",
+                "i would rather",
                 "must",
                 "make sure",
                 "we should",
@@ -141,8 +183,17 @@ impl CueLexicon {
                 "should use",
                 "should have",
                 "please use",
-                "don't use",
-                "do not use",
+                "like the existing",
+                "like the other",
+                "like the rest",
+                "consistent with",
+                "the way we",
+                "as we do",
+                "our convention",
+                "the convention",
+                "house style",
+                "standardised on",
+                "standardized on",
             ]),
             approval: v(&[
                 "looks good",
@@ -163,6 +214,14 @@ impl CueLexicon {
                 "good job",
                 "works now",
                 "excellent",
+                "not bad",
+                "cheers",
+                "nothing else",
+                "that's it",
+                "all good",
+                "sounds good",
+                "works for me",
+                "works great",
             ]),
             partial_approval: v(&[
                 "almost right",
@@ -201,6 +260,16 @@ impl CueLexicon {
                 "make it",
                 "it should",
                 "it must",
+                "rewrite",
+                "wrap",
+                "give",
+                "drop",
+                "move",
+                "keep",
+                "prefer",
+                "stick to",
+                "stick with",
+                "go with",
             ]),
             stopwords: v(&[
                 "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "it", "is", "that",
@@ -208,6 +277,62 @@ impl CueLexicon {
                 "please", "use", "are", "was", "there", "here", "from", "into", "can", "will",
                 "just", "also", "then", "now", "all", "our", "my", "your", "its", "if", "but",
                 "add", "make", "again", "always", "never",
+            ]),
+            fillers: v(&[
+                "hmm", "hm", "um", "uh", "erm", "well", "ok", "okay", "so", "oh", "ah", "ugh",
+                "hey", "please", "sorry", "honestly", "hmm ok",
+            ]),
+            benign_openers: v(&[
+                "no rush",
+                "no hurry",
+                "no worries",
+                "no problem",
+                "no pressure",
+                "no need to rush",
+                "not bad",
+                "not a problem",
+                "don't forget",
+                "do not forget",
+                "don't worry",
+                "do not worry",
+                "don't hesitate",
+                "not yet",
+                "no thanks",
+                "nothing else",
+                "never mind",
+            ]),
+            answer_openers: v(&[
+                "no", "nope", "nah", "not", "yes", "yeah", "yep", "sure", "correct",
+            ]),
+            prohibitions: v(&[
+                "we don't",
+                "we do not",
+                "we never",
+                "we avoid",
+                "we no longer",
+                "we stopped",
+                "don't use",
+                "do not use",
+                "never use",
+                "stop using",
+                "no more",
+                "don't add",
+                "don't bring",
+                "don't touch",
+                "don't edit",
+                "don't change",
+                "don't ever",
+            ]),
+            prohibition_openers: v(&["don't", "do not", "never", "stop"]),
+            weak_repetition: v(&["again", "still"]),
+            polite_requests: v(&[
+                "can you",
+                "could you",
+                "would you",
+                "will you",
+                "can we",
+                "could we",
+                "would you mind",
             ]),
         }
     }
@@ -238,6 +363,9 @@ pub struct FollowupWeights {
     pub problem: f32,
     /// Norm statement.
     pub normative: f32,
+    /// Prohibition of a practice ("we don't", "never use").
+    #[serde(default = "default_prohibition")]
+    pub prohibition: f32,
     /// Partial approval introducing a correction.
     pub partial_approval: f32,
     /// Directive verb opening a sentence.
@@ -254,6 +382,10 @@ pub struct FollowupWeights {
     pub threshold: f32,
 }
 
+fn default_prohibition() -> f32 {
+    1.2
+}
+
 impl Default for FollowupWeights {
     fn default() -> Self {
         FollowupWeights {
@@ -265,6 +397,7 @@ impl Default for FollowupWeights {
             revert: 1.2,
             problem: 1.0,
             normative: 0.8,
+            prohibition: default_prohibition(),
             partial_approval: 1.5,
             directive: 0.5,
             overlap_per_term: 0.5,
@@ -372,11 +505,25 @@ pub fn classify(
     lex: &CueLexicon,
     w: &FollowupWeights,
 ) -> FollowupScore {
+    classify_reply(prompt, agent_output, "", lex, w)
+}
+
+/// [`classify`], knowing the agent's last response (`last_response`, empty when
+/// unknown): a prompt that opens with "no" or "yes" right after the agent asked a
+/// question is an answer, not a rejection.
+pub fn classify_reply(
+    prompt: &str,
+    agent_output: &str,
+    last_response: &str,
+    lex: &CueLexicon,
+    w: &FollowupWeights,
+) -> FollowupScore {
     let mut s = FollowupScore::default();
     if agent_output.trim().is_empty() || prompt.trim().is_empty() {
         return s;
     }
     let p = normalize(prompt);
+    let lead = skip_fillers(&p, lex);
     let add = |s: &mut FollowupScore, name: &'static str, value: f32, cue: bool| {
         s.score += value;
         s.features.push((name, value));
@@ -385,40 +532,72 @@ pub fn classify(
         }
     };
     let partial = lex.partial_approval.iter().any(|c| contains_phrase(&p, c));
-    if lex.negation_openers.iter().any(|c| opens_with(&p, c)) {
+    let benign = lex.benign_openers.iter().any(|c| opens_with(lead, c));
+    let answers =
+        asks_a_question(last_response) && lex.answer_openers.iter().any(|c| opens_with(lead, c));
+    if !benign && !answers && lex.negation_openers.iter().any(|c| opens_with(lead, c)) {
         add(&mut s, "negation_opener", w.negation_opener, true);
     }
-    if lex.repetition.iter().any(|c| contains_phrase(&p, c)) {
+    let problem = lex.problem.iter().any(|c| contains_phrase(&p, c));
+    if lex.repetition.iter().any(|c| contains_phrase(&p, c))
+        || lex
+            .weak_repetition
+            .iter()
+            .any(|c| (problem && contains_phrase(&p, c)) || complains_of_repetition(&p, c, lex))
+    {
         add(&mut s, "repetition", w.repetition, true);
     }
     if partial {
         add(&mut s, "partial_approval", w.partial_approval, true);
-    } else if lex
-        .contrast
-        .iter()
-        .any(|c| *c != "but" && opens_with(&p, c))
-    {
-        add(&mut s, "contrast_opener", w.contrast_opener, true);
-    } else if lex
-        .contrast
-        .iter()
-        .any(|c| contains_phrase(&p, c) && *c != "but")
-        || contains_not_x(&p)
-    {
-        add(&mut s, "contrast", w.contrast, true);
+    } else {
+        let opener = lex
+            .contrast
+            .iter()
+            .find(|c| c.as_str() != "but" && opens_with(lead, c));
+        if opener.is_some() {
+            add(&mut s, "contrast_opener", w.contrast_opener, true);
+        }
+        // A replacement named in the prompt ("X rather than Y", "X, not Y"), besides
+        // the opener.
+        if lex
+            .contrast
+            .iter()
+            .any(|c| c.as_str() != "but" && Some(c) != opener && contains_phrase(&p, c))
+            || contains_not_x(&p)
+        {
+            add(&mut s, "contrast", w.contrast, true);
+        }
     }
-    if lex.revert_verbs.iter().any(|c| sentence_opens_with(&p, c)) {
+    if lex
+        .revert_verbs
+        .iter()
+        .any(|c| sentence_opens_with(lead, c))
+    {
         add(&mut s, "revert_opener", w.revert_opener, true);
     } else if lex.revert_verbs.iter().any(|c| contains_phrase(&p, c)) {
         add(&mut s, "revert", w.revert, true);
     }
-    if lex.problem.iter().any(|c| contains_phrase(&p, c)) {
+    if problem {
         add(&mut s, "problem", w.problem, true);
     }
     if lex.normative.iter().any(|c| contains_phrase(&p, c)) {
         add(&mut s, "normative", w.normative, true);
     }
-    if lex.directives.iter().any(|c| sentence_opens_with(&p, c)) {
+    if !benign && lex.prohibitions.iter().any(|c| contains_phrase(&p, c))
+        || forbids_in_a_sentence(&p, lex)
+    {
+        add(&mut s, "prohibition", w.prohibition, true);
+    }
+    let after_contrast = lex
+        .contrast
+        .iter()
+        .find(|c| opens_with(lead, c))
+        .map_or(lead, |c| skip_fillers(&lead[c.len()..], lex));
+    if lex
+        .directives
+        .iter()
+        .any(|c| sentence_opens_with(lead, c) || opens_with(after_contrast, c))
+    {
         add(&mut s, "directive", w.directive, false);
     }
     let output_terms = content_terms(agent_output, lex);
@@ -433,9 +612,12 @@ pub fn classify(
     if !partial && lex.approval.iter().any(|c| contains_phrase(&p, c)) {
         add(&mut s, "approval", w.approval, false);
     }
-    let asks =
-        p.trim_end().ends_with('?') || lex.question_openers.iter().any(|c| opens_with(&p, c));
-    if asks
+    if answers {
+        // "No, I haven't — go ahead": a reply to the agent's question, not a rejection
+        // (the opener did not count; the rest of the prompt still can).
+        add(&mut s, "answer", 0.0, false);
+    }
+    if asks(lead, lex)
         && !s
             .features
             .iter()
@@ -445,6 +627,91 @@ pub fn classify(
     }
     s.is_correction = s.has_cue && s.score >= w.threshold;
     s
+}
+
+/// Does a sentence of `p` (after its fillers) open with a prohibition ("Ugh, no —
+/// don't pip install anything")? Sentences opening with a benign opener ("don't
+/// forget …") do not count.
+fn forbids_in_a_sentence(p: &str, lex: &CueLexicon) -> bool {
+    p.split(['.', '!', '?', ';', '\n', '—', ':', ','])
+        .map(|sentence| skip_fillers(sentence, lex))
+        .any(|sentence| {
+            lex.prohibition_openers
+                .iter()
+                .any(|o| opens_with(sentence, o))
+                && !lex.benign_openers.iter().any(|b| opens_with(sentence, b))
+        })
+}
+
+/// Does a sentence of `p` use `word` ("again") as a complaint rather than a request?
+/// It does when the word comes within the sentence's first three words ("CSV again.",
+/// "Log.d again?", "Again a naive datetime") or after a "you" ("you ran go test
+/// again"), unless the sentence is a polite request ("could you run it again?").
+fn complains_of_repetition(p: &str, word: &str, lex: &CueLexicon) -> bool {
+    p.split(['.', '!', '?', ';', '\n', '—', ':'])
+        .map(|sentence| skip_fillers(sentence, lex))
+        .any(|sentence| {
+            let words: Vec<&str> = sentence
+                .split(|c: char| !is_word_char(c) && c != '.')
+                .filter(|w| !w.is_empty())
+                .collect();
+            let Some(at) = words.iter().position(|w| *w == word) else {
+                return false;
+            };
+            at <= 2
+                || (words[..at].contains(&"you")
+                    && !lex.polite_requests.iter().any(|r| opens_with(sentence, r)))
+        })
+}
+
+/// `text` without its leading interjections and politeness ("hmm, ok so please ...").
+fn skip_fillers<'a>(text: &'a str, lex: &CueLexicon) -> &'a str {
+    let mut t = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+    loop {
+        let Some(f) = lex.fillers.iter().find(|f| opens_with(t, f)) else {
+            return t;
+        };
+        let rest = t[f.len()..].trim_start_matches(|c: char| !c.is_alphanumeric());
+        if rest.is_empty() {
+            return t;
+        }
+        t = rest;
+    }
+}
+
+/// Does the prompt ask a question (rather than ask for work)? Its first sentence opens
+/// with a question word, or its last sentence ends with `?` and is not a polite request
+/// ("Can you switch that over?").
+fn asks(lead: &str, lex: &CueLexicon) -> bool {
+    let opens_question = |sentence: &str| {
+        lex.question_openers.iter().any(|c| {
+            opens_with(sentence, c) && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
+        })
+    };
+    if opens_question(lead) {
+        return true;
+    }
+    let trimmed = lead.trim_end();
+    if !trimmed.ends_with('?') {
+        return false;
+    }
+    let last = last_sentence(&trimmed[..trimmed.len() - 1]);
+    let last = skip_fillers(last, lex);
+    !lex.polite_requests.iter().any(|r| opens_with(last, r))
+}
+
+/// The last sentence of `text` (after the last `.`, `!`, `?`, `;` or line break).
+fn last_sentence(text: &str) -> &str {
+    text.rfind(['.', '!', '?', ';', '\n'])
+        .map_or(text, |i| &text[i + 1..])
+        .trim()
+}
+
+/// Does the agent's response end by asking the user something (a question in its last
+/// 80 characters: "Have you run init yet? I can do it.")?
+fn asks_a_question(response: &str) -> bool {
+    let t = response.trim_end();
+    t.rfind('?').is_some_and(|i| t.len() - i <= 80)
 }
 
 /// "…, not X" / "not X but Y": a `not` followed by a content word, after the opener.
@@ -538,7 +805,8 @@ mod tests {
     #[test]
     fn feature_revert() {
         assert!(fired(&score("undo the last change", "x"), "revert_opener"));
-        assert!(fired(&score("please revert it", "x"), "revert"));
+        assert!(fired(&score("please revert it", "x"), "revert_opener"));
+        assert!(fired(&score("we should revert it", "x"), "revert"));
     }
 
     #[test]
@@ -596,5 +864,161 @@ mod tests {
             !score("No, use pnpm", "").is_correction,
             "no agent output, no follow-up"
         );
+    }
+
+    fn reply(prompt: &str, out: &str, response: &str) -> FollowupScore {
+        classify_reply(
+            prompt,
+            out,
+            response,
+            &CueLexicon::english(),
+            &FollowupWeights::default(),
+        )
+    }
+
+    #[test]
+    fn fillers_do_not_hide_the_opener() {
+        let s = score("Hmm, no. Use pnpm", "npm install x");
+        assert!(fired(&s, "negation_opener"), "{s:?}");
+        let s = score("Please don't bring pandas in here", "import pandas as pd");
+        assert!(fired(&s, "negation_opener"), "{s:?}");
+        assert!(s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn benign_openers_are_not_negations() {
+        for p in [
+            "No rush — when you're done, add a doc comment to Entry.",
+            "Don't forget to add tests for the parser.",
+            "Don't worry about the IAM policy yet, just add an output.",
+            "Not bad at all! Next, add a constant.",
+        ] {
+            let s = score(p, "wrote src/parser.rs with parse()");
+            assert!(!fired(&s, "negation_opener"), "{p}: {s:?}");
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
+        let s = score("Nope, nothing else. Cheers!", "wrote src/parser.rs");
+        assert!(fired(&s, "approval") && !s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn a_no_after_an_agent_question_is_an_answer() {
+        let out = "terraform plan\nError: Backend initialization required";
+        let asked = "The plan failed. Have you run terraform init in this folder yet?";
+        let s = reply(
+            "No, I haven't — go ahead and run it, then plan again.",
+            out,
+            asked,
+        );
+        assert!(
+            fired(&s, "answer") && !fired(&s, "negation_opener"),
+            "{s:?}"
+        );
+        assert!(!s.is_correction, "{s:?}");
+        // Without the question the same words reject what the agent did.
+        let told = "The plan failed because the backend is not initialised.";
+        let s = reply("No, run terraform init first, then plan.", out, told);
+        assert!(s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn feature_prohibition() {
+        let s = score(
+            "Hmm, we don't use the standard log package in this service. Can you switch that over?",
+            "import \"log\"\nlog.Printf(\"skipping\")",
+        );
+        assert!(fired(&s, "prohibition"), "{s:?}");
+        assert!(
+            !fired(&s, "question"),
+            "a polite request is not a question: {s:?}"
+        );
+        assert!(s.is_correction, "{s:?}");
+        assert!(!fired(
+            &score("Don't forget to use the logger", "x"),
+            "prohibition"
+        ));
+        let s = reply(
+            "Ugh, no — don't pip install anything. Everything in this repo goes through uv.",
+            "python manage.py makemigrations\nModuleNotFoundError: No module named 'django'",
+            "Django isn't installed for this Python. Shall I pip install it first?",
+        );
+        assert!(
+            fired(&s, "prohibition") && !fired(&s, "negation_opener"),
+            "{s:?}"
+        );
+        assert!(s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn still_and_again_count_only_as_complaints() {
+        assert!(!fired(
+            &score("Make sure the suite is still green after that change.", "x"),
+            "repetition"
+        ));
+        assert!(!fired(
+            &score("Then run the plan again.", "x"),
+            "repetition"
+        ));
+        assert!(fired(
+            &score("It still fails on empty input", "x"),
+            "repetition"
+        ));
+        assert!(fired(&score("Again a naive datetime", "x"), "repetition"));
+        assert!(fired(
+            &score("Hmm, CSV again. Outputs are parquet", "x"),
+            "repetition"
+        ));
+        assert!(fired(
+            &score(
+                "FYI you ran plain go test again, that skips the tagged tests",
+                "x"
+            ),
+            "repetition"
+        ));
+        assert!(!fired(
+            &score("Could you run the suite again?", "x"),
+            "repetition"
+        ));
+        assert!(!fired(
+            &score("No, I haven't — go ahead and run it, then plan again.", "x"),
+            "repetition"
+        ));
+    }
+
+    #[test]
+    fn a_contrast_opener_and_a_named_replacement_both_count() {
+        let s = score(
+            "Actually, call it ReconcileBatch rather than ProcessBatch.",
+            "Switched to slog.Info",
+        );
+        assert!(
+            fired(&s, "contrast_opener") && fired(&s, "contrast"),
+            "{s:?}"
+        );
+        assert!(fired(&s, "directive"), "{s:?}");
+        assert!(s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn requirements_and_conventions_are_cues() {
+        let s = score(
+            "Those verbose names need to be translatable. Wrap them in gettext_lazy like the existing fields.",
+            "cancelled = models.BooleanField(\"cancelled\")\nAppointment now has new fields.",
+        );
+        assert!(fired(&s, "problem") && fired(&s, "normative"), "{s:?}");
+        assert!(s.is_correction, "{s:?}");
+    }
+
+    #[test]
+    fn questions_and_requests_are_told_apart() {
+        let lex = CueLexicon::english();
+        assert!(asks("why did you pick x?", &lex));
+        assert!(asks("is there a reason you used x?", &lex));
+        assert!(!asks("can you switch that over?", &lex));
+        assert!(!asks("we use y. could you change it?", &lex));
+        assert!(!asks("use y here", &lex));
+        assert!(asks_a_question("Done. Should I also update the docs?"));
+        assert!(asks_a_question("Have you run init yet? I can do it."));
+        assert!(!asks_a_question("Added the index hint."));
     }
 }

@@ -105,6 +105,18 @@ pub fn last_agent_output(window: &[Event]) -> Option<(Target, String, &Event)> {
     })
 }
 
+/// The agent's last response in `window` (empty when it said nothing).
+pub fn last_response(window: &[Event]) -> &str {
+    window
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::Response { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .unwrap_or("")
+}
+
 /// All the agent said and did in `window`, as one text (for overlap features).
 pub fn agent_text(window: &[Event]) -> String {
     let mut out = String::new();

@@ -77,7 +77,14 @@ impl SessionDetector {
                     // The prompt is their reason; what the agent does next is what the
                     // user accepted instead (settled at the next prompt or at the end).
                     for mut c in self.awaiting_reason.drain(..) {
-                        c.reason = Some(text.clone());
+                        if rejection::prompt_explains(
+                            text,
+                            &c.produced,
+                            &self.lexicon,
+                            &self.weights,
+                        ) {
+                            c.reason = Some(text.clone());
+                        }
                         self.pending.push(c);
                     }
                 } else if let Some((target, produced, source)) = self
@@ -86,7 +93,13 @@ impl SessionDetector {
                     .flatten()
                 {
                     let all = detect::agent_text(&self.window);
-                    let score = followup::classify(text, &all, &self.lexicon, &self.weights);
+                    let score = followup::classify_reply(
+                        text,
+                        &all,
+                        detect::last_response(&self.window),
+                        &self.lexicon,
+                        &self.weights,
+                    );
                     if score.is_correction {
                         if let Ok(mut c) = Correction::new(
                             e.workspace.clone(),
