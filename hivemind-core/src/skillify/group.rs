@@ -60,10 +60,27 @@ pub fn changed_tokens(c: &Correction) -> (Vec<String>, Vec<String>) {
     (r, a)
 }
 
+/// How much more a code identifier weighs than a word of prose.
+const IDENTIFIER_BOOST: f32 = 1.5;
+
+/// Is `token` a code identifier (`gettext_lazy`, `release-please`, `utf8`) rather than
+/// a word of prose? Identifiers name one thing; two corrections that share one are
+/// about the same thing, whether it is in a diff or in the user's words.
+pub fn is_identifier(token: &str) -> bool {
+    let inner = token.trim_matches(|c: char| c == '_' || c == '-');
+    inner.contains(['_', '-'])
+        || (inner.chars().any(|c| c.is_ascii_digit()) && inner.chars().any(|c| c.is_alphabetic()))
+}
+
 /// The raw (un-weighted) features of a correction.
 pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     let mut f = Features::new();
     let mut add = |k: String, w: f32| {
+        let w = if !k.contains(':') && is_identifier(k.trim_start_matches(['+', '-'])) {
+            w * IDENTIFIER_BOOST
+        } else {
+            w
+        };
         let e = f.entry(k).or_insert(0.0);
         *e = e.max(w);
     };
@@ -162,19 +179,24 @@ fn is_context(k: &str) -> bool {
 }
 
 /// Two corrections are alike only on real evidence: a token their diffs both remove or
-/// add, the same file, or at least two words of the users' reasons. One shared word of
-/// prose ("call it …") is not a pattern.
+/// add, a code identifier they both name (in a diff or in the user's words), at least
+/// two words of the users' reasons, or the same file and one such word.
+/// One shared word of prose ("call it …") is not a pattern, and neither is the file
+/// alone: two unrelated fixes of one file (a renamed error type, a changed constant)
+/// are two lessons.
 fn enough_evidence(v: &Features, centroid: &Features) -> bool {
-    let mut words = 0;
+    let (mut words, mut file) = (0, false);
     for k in v.keys().filter(|k| centroid.contains_key(k.as_str())) {
-        if k.starts_with(['+', '-']) || k.starts_with("file:") {
+        if k.starts_with(['+', '-']) || (!k.contains(':') && is_identifier(k)) {
             return true;
         }
-        if !k.contains(':') {
+        if k.starts_with("file:") {
+            file = true;
+        } else if !k.contains(':') {
             words += 1;
-            if words >= 2 {
-                return true;
-            }
+        }
+        if words >= 2 || (file && words >= 1) {
+            return true;
         }
     }
     false
@@ -263,4 +285,91 @@ pub fn top_features(g: &Group, n: usize) -> Vec<(String, f32)> {
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v.truncate(n);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CorrectionKind, SessionId, WorkspaceId};
+
+    fn correction(
+        kind: CorrectionKind,
+        file: &str,
+        produced: &str,
+        accepted: Option<&str>,
+        reason: Option<&str>,
+    ) -> Correction {
+        Correction::new(
+            WorkspaceId::new("acme").unwrap(),
+            SessionId::new("s").unwrap(),
+            kind,
+            Target::File(file.into()),
+            produced.to_string(),
+            accepted.map(str::to_string),
+            reason.map(str::to_string),
+            0.9,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn identifiers_are_told_from_words() {
+        for t in [
+            "gettext_lazy",
+            "release-please",
+            "utf8",
+            "idx_orders_customer_id",
+        ] {
+            assert!(is_identifier(t), "{t}");
+        }
+        for t in ["names", "translatable", "_private", "-", "2024", "pnpm"] {
+            assert!(!is_identifier(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn an_identifier_named_in_words_and_added_in_a_diff_is_one_pattern() {
+        let lex = CueLexicon::english();
+        let cs = vec![
+            correction(
+                CorrectionKind::Followup,
+                "app/models.py",
+                "name = models.CharField(\"name\")\n",
+                None,
+                Some("Those verbose names must be translatable: wrap them in gettext_lazy"),
+            ),
+            correction(
+                CorrectionKind::Rejection,
+                "app/models.py",
+                "notes = models.TextField(\"notes\")\n",
+                None,
+                Some("needs to be translatable, wrap it with gettext_lazy like the names"),
+            ),
+            // Names it only in the diff, in another file.
+            correction(
+                CorrectionKind::Modified,
+                "app/forms.py",
+                "from django import forms\n\nlabel = \"Date\"\n",
+                Some("from django import forms\nfrom django.utils.translation import gettext_lazy as _\n\nlabel = _(\"Date\")\n"),
+                None,
+            ),
+            // A one-off constant change in the first file: the file alone is no pattern.
+            correction(
+                CorrectionKind::Modified,
+                "app/models.py",
+                "LIMIT = 64\n",
+                Some("LIMIT = 256\n"),
+                None,
+            ),
+        ];
+        let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
+        let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        assert_eq!(with(0), with(1), "{groups:?}");
+        assert_eq!(
+            with(0),
+            with(2),
+            "the diff's gettext_lazy joins: {groups:?}"
+        );
+        assert_ne!(with(0), with(3), "the constant stays apart: {groups:?}");
+    }
 }
