@@ -122,14 +122,21 @@ fn applies_to(g: &CorrectionGroup) -> String {
         }
     }
     let n = g.corrections.len();
-    if let Some((f, k)) = files.iter().max_by_key(|(_, k)| **k) {
-        if *k * 2 > n {
+    let top_file = files.iter().max_by_key(|(_, k)| **k);
+    if let Some((f, k)) = top_file {
+        if *k == n {
             return format!("changing {f}");
         }
     }
     let mut parts = Vec::new();
     if let Some((e, _)) = exts.iter().max_by_key(|(_, k)| **k) {
-        parts.push(format!("editing *.{e} files"));
+        // A lesson learned mostly on one file still applies to its siblings.
+        match top_file {
+            Some((f, k)) if *k * 2 > n => {
+                parts.push(format!("editing *.{e} files (most often {f})"))
+            }
+            _ => parts.push(format!("editing *.{e} files")),
+        }
     }
     for t in tools.keys() {
         parts.push(if t == "response" {
@@ -214,7 +221,16 @@ pub fn draft(g: &CorrectionGroup) -> SkillDraft {
         .as_ref()
         .map_or_else(|| name_for(g), |s| s.name.clone());
     let applies = applies_to(g);
-    let n = g.corrections.len();
+    // Every correction the skill will cite: the existing lineage and this group.
+    let n = match &g.existing {
+        Some(s) => {
+            let mut ids: std::collections::BTreeSet<&crate::model::CorrectionId> =
+                s.provenance.corrections.iter().collect();
+            ids.extend(g.corrections.iter().map(|c| &c.id));
+            ids.len()
+        }
+        None => g.corrections.len(),
+    };
     let reason = best_reason(g);
     let summary = match reason {
         Some(r) => clip(r, 300),
@@ -324,5 +340,83 @@ pub fn draft(g: &CorrectionGroup) -> SkillDraft {
         description,
         body,
         author: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CorrectionId, Provenance, SessionId, Skill, WorkspaceId};
+
+    fn on(file: &str, reason: &str) -> Correction {
+        Correction::new(
+            WorkspaceId::new("acme").unwrap(),
+            SessionId::new("s").unwrap(),
+            CorrectionKind::Followup,
+            Target::File(file.into()),
+            "fn parse() -> anyhow::Result<()>".to_string(),
+            None,
+            Some(reason.to_string()),
+            0.9,
+        )
+        .unwrap()
+    }
+
+    fn group(corrections: Vec<Correction>, existing: Option<Skill>) -> CorrectionGroup {
+        CorrectionGroup {
+            workspace: WorkspaceId::new("acme").unwrap(),
+            corrections,
+            top_features: vec![("thiserror".into(), 2.0)],
+            existing,
+        }
+    }
+
+    #[test]
+    fn a_lesson_learned_mostly_on_one_file_applies_to_its_siblings() {
+        let one = group(vec![on("src/lib.rs", "use thiserror"); 3], None);
+        assert_eq!(applies_to(&one), "changing lib.rs");
+        let mixed = group(
+            vec![
+                on("src/lib.rs", "use thiserror"),
+                on("src/lib.rs", "thiserror please"),
+                on("src/config.rs", "thiserror here too"),
+            ],
+            None,
+        );
+        assert_eq!(applies_to(&mixed), "editing *.rs files (most often lib.rs)");
+    }
+
+    #[test]
+    fn the_description_counts_every_cited_correction() {
+        let corrections = vec![
+            on("src/lib.rs", "use thiserror"),
+            on("src/a.rs", "thiserror"),
+        ];
+        let now = chrono::Utc::now();
+        let existing = Skill {
+            name: SkillName::new("use-thiserror").unwrap(),
+            description: "d".into(),
+            body: "b".into(),
+            version: 1,
+            workspace: WorkspaceId::new("acme").unwrap(),
+            provenance: Provenance {
+                // One of this group's and two earlier ones.
+                corrections: vec![
+                    corrections[0].id.clone(),
+                    CorrectionId::generate(),
+                    CorrectionId::generate(),
+                ],
+                sessions: vec![],
+                author: "local".into(),
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        let d = draft(&group(corrections, Some(existing)));
+        assert!(
+            d.description.contains("Learned from 4 user corrections"),
+            "{}",
+            d.description
+        );
     }
 }
