@@ -3,13 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
+use hivemind_core::model::{Provenance, Skill, SkillName};
 use hivemind_core::skills::format::validate_file;
 use hivemind_core::{
     Config, Correction, CorrectionKind, Hivemind, InMemoryStore, SessionId, SqliteStore, Store,
     Target, WorkspaceId,
 };
 use proptest::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 const PACKAGES: &[&str] = &["zod", "lodash", "date-fns", "clsx", "react-query", "vitest"];
@@ -235,5 +236,71 @@ fn skill_files_are_valid_and_rerunning_changes_nothing_on_disk() {
         snapshot(&files),
         before,
         "a re-run must not touch the files"
+    );
+}
+
+#[test]
+fn a_skill_that_mixed_two_patterns_early_splits_when_they_grow_apart() {
+    let ws = WorkspaceId::new("acme").unwrap();
+    let store = Arc::new(InMemoryStore::new());
+    // Three pnpm corrections and three timestamp corrections.
+    let pnpm: Vec<Correction> = (1..=3).map(|n| correction(&ws, 0, n)).collect();
+    let utc: Vec<Correction> = (4..=6).map(|n| correction(&ws, 2, n)).collect();
+    for c in pnpm.iter().chain(&utc) {
+        store.insert_correction(c).unwrap();
+    }
+    // An earlier run, on sparse evidence, made one skill of two of each.
+    let now = Utc::now();
+    let mixed = Skill {
+        name: SkillName::new("use-pnpm-add").unwrap(),
+        description: "Use pnpm add.".into(),
+        body: "# use-pnpm-add\n".into(),
+        version: 1,
+        workspace: ws.clone(),
+        provenance: Provenance {
+            corrections: vec![
+                pnpm[0].id.clone(),
+                pnpm[1].id.clone(),
+                utc[0].id.clone(),
+                utc[1].id.clone(),
+            ],
+            sessions: vec![],
+            author: "hivemind-local".into(),
+            created_at: now,
+            updated_at: now,
+        },
+    };
+    store.upsert_skill(&mixed).unwrap();
+
+    let hm = Hivemind::with_store(Config::default(), store.clone(), ws.clone(), None);
+    hm.skillify_blocking().unwrap();
+    let skills = store.skills(&ws).unwrap();
+    assert_eq!(skills.len(), 2, "{skills:#?}");
+    let lineage = |s: &Skill| -> BTreeSet<String> {
+        s.provenance
+            .corrections
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let ids =
+        |cs: &[Correction]| -> BTreeSet<String> { cs.iter().map(|c| c.id.to_string()).collect() };
+    let kept = skills
+        .iter()
+        .find(|s| s.name.as_str() == "use-pnpm-add")
+        .unwrap();
+    let other = skills
+        .iter()
+        .find(|s| s.name.as_str() != "use-pnpm-add")
+        .unwrap();
+    // Each skill cites one pattern, all of it; the name stays with the first.
+    assert_eq!(lineage(kept), ids(&pnpm), "{kept:#?}");
+    assert_eq!(kept.version, 2);
+    assert_eq!(lineage(other), ids(&utc), "{other:#?}");
+    // Mining again changes nothing.
+    let again = hm.skillify_blocking().unwrap();
+    assert!(
+        again.created.is_empty() && again.updated.is_empty(),
+        "{again:?}"
     );
 }

@@ -53,6 +53,25 @@ pub struct CueLexicon {
     /// sentence opens with a benign opener ("don't forget").
     #[serde(default)]
     pub prohibition_openers: Vec<String>,
+    /// Sentence openers that state the team's norm ("We pass it down to EF Core",
+    /// "Everything goes through uv").
+    #[serde(default)]
+    pub norm_openers: Vec<String>,
+    /// Contrast words that only count when they open the prompt ("Actually, …"; "what
+    /// does it actually output?" is no contrast).
+    #[serde(default)]
+    pub opener_only_contrast: Vec<String>,
+    /// Verbs of a polite request that asks for information, not a change ("could you
+    /// explain that?").
+    #[serde(default)]
+    pub informational_verbs: Vec<String>,
+    /// Question openers that challenge a choice when a statement follows ("Why npm?
+    /// We're on yarn.").
+    #[serde(default)]
+    pub challenge_openers: Vec<String>,
+    /// Words that make a request an addition rather than a revision ("also", "next").
+    #[serde(default)]
+    pub additions: Vec<String>,
     /// Repetition cues that only count when they open a sentence or a problem is
     /// reported ("again", "still": "it still fails" but not "still green").
     #[serde(default)]
@@ -82,10 +101,17 @@ impl CueLexicon {
                 "do not",
                 "stop",
                 "wait",
+                "hold on",
+                "hang on",
+                "whoa",
             ]),
             repetition: v(&[
                 "once more",
                 "how many times",
+                "you keep",
+                "yet again",
+                "every single time",
+                "you always",
                 "as i said",
                 "i told you",
                 "i already said",
@@ -194,6 +220,9 @@ impl CueLexicon {
                 "house style",
                 "standardised on",
                 "standardized on",
+                "in this",
+                "we're on",
+                "we are on",
             ]),
             approval: v(&[
                 "looks good",
@@ -222,6 +251,10 @@ impl CueLexicon {
                 "sounds good",
                 "works for me",
                 "works great",
+                "that's everything",
+                "all set",
+                "we're done",
+                "done for today",
             ]),
             partial_approval: v(&[
                 "almost right",
@@ -300,6 +333,12 @@ impl CueLexicon {
                 "no thanks",
                 "nothing else",
                 "never mind",
+                "don't bother",
+                "do not bother",
+                "no need",
+                "not sure",
+                "not certain",
+                "no idea",
             ]),
             answer_openers: v(&[
                 "no", "nope", "nah", "not", "yes", "yeah", "yep", "sure", "correct",
@@ -322,8 +361,32 @@ impl CueLexicon {
                 "don't edit",
                 "don't change",
                 "don't ever",
+                "we switched",
+                "we've switched",
+                "we moved to",
+                "we've moved",
+                "we migrated",
+                "we've migrated",
             ]),
             prohibition_openers: v(&["don't", "do not", "never", "stop"]),
+            norm_openers: v(&["we", "we're", "we've", "our", "everything", "every", "here"]),
+            opener_only_contrast: v(&["actually", "rather", "but"]),
+            informational_verbs: v(&[
+                "explain",
+                "tell",
+                "show",
+                "describe",
+                "walk",
+                "summarize",
+                "summarise",
+                "check",
+                "run",
+                "look",
+                "confirm",
+                "remind",
+            ]),
+            challenge_openers: v(&["why", "how come", "what's with", "since when"]),
+            additions: v(&["also", "too", "as well", "next", "another", "additionally"]),
             weak_repetition: v(&["again", "still"]),
             polite_requests: v(&[
                 "can you",
@@ -366,6 +429,18 @@ pub struct FollowupWeights {
     /// Prohibition of a practice ("we don't", "never use").
     #[serde(default = "default_prohibition")]
     pub prohibition: f32,
+    /// A terse request ending in "please" ("fqcn please", "Constructor injection,
+    /// please").
+    #[serde(default = "default_request")]
+    pub terse_request: f32,
+    /// A polite request to change what the agent just made ("Could you thread a token
+    /// through that?").
+    #[serde(default = "default_revise_request")]
+    pub revise_request: f32,
+    /// A question challenging the agent's choice, followed by a statement ("Why is
+    /// there a test/ folder? We're an RSpec shop.").
+    #[serde(default = "default_request")]
+    pub challenge: f32,
     /// Partial approval introducing a correction.
     pub partial_approval: f32,
     /// Directive verb opening a sentence.
@@ -386,6 +461,14 @@ fn default_prohibition() -> f32 {
     1.2
 }
 
+fn default_request() -> f32 {
+    1.0
+}
+
+fn default_revise_request() -> f32 {
+    1.2
+}
+
 impl Default for FollowupWeights {
     fn default() -> Self {
         FollowupWeights {
@@ -398,6 +481,9 @@ impl Default for FollowupWeights {
             problem: 1.0,
             normative: 0.8,
             prohibition: default_prohibition(),
+            terse_request: default_request(),
+            revise_request: default_revise_request(),
+            challenge: default_request(),
             partial_approval: 1.5,
             directive: 0.5,
             overlap_per_term: 0.5,
@@ -559,11 +645,9 @@ pub fn classify_reply(
         }
         // A replacement named in the prompt ("X rather than Y", "X, not Y"), besides
         // the opener.
-        if lex
-            .contrast
-            .iter()
-            .any(|c| c.as_str() != "but" && Some(c) != opener && contains_phrase(&p, c))
-            || contains_not_x(&p)
+        if lex.contrast.iter().any(|c| {
+            !lex.opener_only_contrast.contains(c) && Some(c) != opener && contains_phrase(&p, c)
+        }) || contains_not_x(&p)
         {
             add(&mut s, "contrast", w.contrast, true);
         }
@@ -580,8 +664,20 @@ pub fn classify_reply(
     if problem {
         add(&mut s, "problem", w.problem, true);
     }
-    if lex.normative.iter().any(|c| contains_phrase(&p, c)) {
+    if lex.normative.iter().any(|c| contains_phrase(&p, c)) || states_a_norm(&p, lex) {
         add(&mut s, "normative", w.normative, true);
+    }
+    if !s.features.iter().any(|(n, _)| *n == "negation_opener") && says_no_to_something(&p, lex) {
+        add(&mut s, "no_x", w.negation_opener, true);
+    }
+    if terse_please(&p, lex) {
+        add(&mut s, "terse_request", w.terse_request, true);
+    }
+    if challenges(lead, lex) {
+        add(&mut s, "challenge", w.challenge, true);
+    }
+    if asks_for_a_revision(&p, lex) {
+        add(&mut s, "revise_request", w.revise_request, true);
     }
     if !benign && lex.prohibitions.iter().any(|c| contains_phrase(&p, c))
         || forbids_in_a_sentence(&p, lex)
@@ -643,11 +739,111 @@ fn forbids_in_a_sentence(p: &str, lex: &CueLexicon) -> bool {
         })
 }
 
+/// Does a sentence refuse a named thing: "no select star", "No doubles for currency"
+/// (not "No, that's all", not "No need to")?
+fn says_no_to_something(p: &str, lex: &CueLexicon) -> bool {
+    sentences(p, lex).any(|sentence| {
+        opens_with(sentence, "no")
+            && names_something(&sentence[2..], lex)
+            && !lex.benign_openers.iter().any(|b| opens_with(sentence, b))
+    })
+}
+
+/// Does `rest` open with a content word ("no *select* star", not "no, that's all")?
+fn names_something(rest: &str, lex: &CueLexicon) -> bool {
+    rest.starts_with(' ')
+        && rest
+            .split(|c: char| !is_word_char(c))
+            .find(|w| !w.is_empty())
+            .is_some_and(|w| !lex.stopwords.iter().any(|s| s == w))
+}
+
+/// The sentences of `p`, each without its leading fillers.
+fn sentences<'a>(p: &'a str, lex: &'a CueLexicon) -> impl Iterator<Item = &'a str> + 'a {
+    p.split(['.', '!', '?', ';', '\n', '—'])
+        .map(move |sentence| skip_fillers(sentence, lex).trim_end())
+        .filter(|sentence| !sentence.is_empty())
+}
+
+/// Does a sentence state the team's norm: open with "we" / "our" / "everything", or
+/// end with "here" ("It's yarn here")?
+fn states_a_norm(p: &str, lex: &CueLexicon) -> bool {
+    sentences(p, lex).any(|sentence| {
+        lex.norm_openers.iter().any(|o| opens_with(sentence, o))
+            || sentence
+                .trim_end_matches(|c: char| !c.is_alphanumeric())
+                .rsplit(|c: char| !is_word_char(c))
+                .next()
+                == Some("here")
+    })
+}
+
+/// A question challenging a choice, then a statement: "Why npm? We're on yarn."
+fn challenges(lead: &str, lex: &CueLexicon) -> bool {
+    let Some(q) = lead.find('?') else {
+        return false;
+    };
+    let rest = lead[q + 1..].trim();
+    lex.challenge_openers.iter().any(|c| opens_with(lead, c))
+        && !lead[..q].contains(['.', '!', ';'])
+        && !rest.is_empty()
+        && !rest.ends_with('?')
+}
+
+/// A terse sentence ending in "please": "fqcn please", "Constructor injection, please".
+fn terse_please(p: &str, lex: &CueLexicon) -> bool {
+    sentences(p, lex).any(|sentence| {
+        let words: Vec<&str> = sentence
+            .split(|c: char| !is_word_char(c))
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.len() >= 2
+            && words.len() <= 5
+            && words.last() == Some(&"please")
+            && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
+            && !lex.question_openers.iter().any(|q| opens_with(sentence, q))
+    })
+}
+
+/// A polite request to change what the agent made ("could you thread a token through
+/// that?"): it opens with a polite request, refers to the agent's work ("that", "it"),
+/// does not ask for information ("could you explain that?") and is not an addition
+/// ("could you also …").
+fn asks_for_a_revision(p: &str, lex: &CueLexicon) -> bool {
+    if lex.additions.iter().any(|a| contains_phrase(p, a)) {
+        return false;
+    }
+    sentences(p, lex).any(|sentence| {
+        let Some(r) = lex.polite_requests.iter().find(|r| opens_with(sentence, r)) else {
+            return false;
+        };
+        let rest = skip_fillers(&sentence[r.len()..], lex);
+        !lex.informational_verbs.iter().any(|v| opens_with(rest, v))
+            && ["that", "it", "this", "those", "these", "them"]
+                .iter()
+                .any(|w| contains_phrase(rest, w))
+    })
+}
+
 /// Does a sentence of `p` use `word` ("again") as a complaint rather than a request?
 /// It does when the word comes within the sentence's first three words ("CSV again.",
 /// "Log.d again?", "Again a naive datetime") or after a "you" ("you ran go test
 /// again"), unless the sentence is a polite request ("could you run it again?").
 fn complains_of_repetition(p: &str, word: &str, lex: &CueLexicon) -> bool {
+    // "Raw <img> tags again?": a question that ends with the word.
+    let asked = format!("{word}?");
+    let mut from = 0;
+    while let Some(i) = p[from..].find(&asked) {
+        let end = from + i;
+        let start = p[..end]
+            .rfind(['.', '!', '?', ';', '\n'])
+            .map_or(0, |j| j + 1);
+        let question = skip_fillers(&p[start..end], lex);
+        if !lex.polite_requests.iter().any(|r| opens_with(question, r)) {
+            return true;
+        }
+        from = end + asked.len();
+    }
     p.split(['.', '!', '?', ';', '\n', '—', ':'])
         .map(|sentence| skip_fillers(sentence, lex))
         .any(|sentence| {
@@ -688,12 +884,11 @@ fn asks(lead: &str, lex: &CueLexicon) -> bool {
             opens_with(sentence, c) && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
         })
     };
-    if opens_question(lead) {
-        return true;
-    }
     let trimmed = lead.trim_end();
     if !trimmed.ends_with('?') {
-        return false;
+        // A question followed by a statement ("Why npm? We're on yarn.") states
+        // something; a single sentence opening with a question word asks.
+        return opens_question(lead) && !trimmed.contains(['.', '!', '?', ';']);
     }
     let last = last_sentence(&trimmed[..trimmed.len() - 1]);
     let last = skip_fillers(last, lex);
@@ -725,16 +920,7 @@ fn contains_not_x(p: &str) -> bool {
             && words.get(i + 1).is_some_and(|n| {
                 !matches!(
                     *n,
-                    "a" | "an"
-                        | "the"
-                        | "sure"
-                        | "yet"
-                        | "only"
-                        | "too"
-                        | "very"
-                        | "really"
-                        | "be"
-                        | "to"
+                    "a" | "an" | "sure" | "yet" | "only" | "too" | "very" | "really" | "be" | "to"
                 )
             })
             && !matches!(
@@ -1020,5 +1206,37 @@ mod tests {
         assert!(asks_a_question("Done. Should I also update the docs?"));
         assert!(asks_a_question("Have you run init yet? I can do it."));
         assert!(!asks_a_question("Added the index hint."));
+    }
+
+    #[test]
+    fn held_out_phrasings() {
+        let yes = [
+            ("fqcn please. ansible.builtin.apt and ansible.builtin.systemd, not the bare module names.", "- name: x\n  apt:\n    name: exporter\n  systemd:\n    name: exporter"),
+            ("You keep reaching for npm. It's yarn here, every single time.", "npm run build"),
+            ("Field injection with @Autowired again? Constructor injection, please.", "@Autowired private InvoiceRepository repo;"),
+            ("Hold on, raw <img> tags again? Every picture goes through next/image.", "<img src={src} />"),
+            ("Could you thread a CancellationToken through that? We pass it all the way down to EF Core in this API.", "app.MapGet(\"/invoices\", async (LedgerDbContext db) => await db.Invoices.ToListAsync())"),
+            ("Why is there a test/ folder now? We're an RSpec shop, specs live in spec/.", "test/models/invoice_test.rb\nclass InvoiceTest < ActiveSupport::TestCase"),
+            ("explicit columns. no select star.", "select *\nfrom refunds"),
+            ("Hmm, we switched to concurrent index builds last quarter. Same treatment here, please.", "add_index :invoices, :due_date"),
+        ];
+        for (p, o) in yes {
+            let s = score(p, o);
+            assert!(s.is_correction, "{p}: {s:?}");
+        }
+        let no = [
+            ("Don't bother with a Storybook story, we're done here.", "import Image from \"next/image\""),
+            ("Don't bother with schema tests for that one yet.", "select day, sum(revenue) from orders"),
+            ("Not sure whether this should stay a table or become incremental — what do you suggest?", "dbt run --select fct_orders"),
+            ("Let's just compile for now. What does dbt compile actually output?", "dbt run --full-refresh --target prod"),
+            ("No need for tests on this one.", "def parse(): pass"),
+            ("No, that's everything.", "wrote the file"),
+            ("Could you explain that?", "used a CTE"),
+            ("Can you also add a test for it?", "def parse(): pass"),
+        ];
+        for (p, o) in no {
+            let s = score(p, o);
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
     }
 }

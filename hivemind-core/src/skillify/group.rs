@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub type Features = BTreeMap<String, f32>;
 
 /// How many of a correction's strongest content features look up candidate groups.
-const CANDIDATE_FEATURES: usize = 4;
+const CANDIDATE_FEATURES: usize = 12;
 
 /// Minimum cosine similarity to join a group.
 pub const JOIN_THRESHOLD: f32 = 0.3;

@@ -352,18 +352,41 @@ pub async fn mine(
     }
     let mut taken_names: BTreeSet<String> = skills.iter().map(|s| s.name.to_string()).collect();
     let mut merged_into: BTreeSet<usize> = BTreeSet::new();
-    for g in &groups {
-        // The skill that already holds most of this group's corrections.
-        let mut votes: HashMap<usize, usize> = HashMap::new();
-        for &m in &g.members {
-            if let Some(&s) = owner.get(corrections[m].id.as_str()) {
-                *votes.entry(s).or_default() += 1;
+    // Each group's preferred skill: the one that already holds most of its corrections.
+    let preferred: Vec<Option<(usize, usize)>> = groups
+        .iter()
+        .map(|g| {
+            let mut votes: HashMap<usize, usize> = HashMap::new();
+            for &m in &g.members {
+                if let Some(&s) = owner.get(corrections[m].id.as_str()) {
+                    *votes.entry(s).or_default() += 1;
+                }
+            }
+            votes.into_iter().max_by_key(|(s, n)| (*n, usize::MAX - s))
+        })
+        .collect();
+    // A skill stays with the group that holds most of its lineage. When early, sparse
+    // evidence put two patterns in one skill and they have since grown apart, the other
+    // group becomes a skill of its own and leaves this one's lineage.
+    let mut keeper: HashMap<usize, (usize, usize)> = HashMap::new();
+    for (gi, p) in preferred.iter().enumerate() {
+        if let Some((s, n)) = *p {
+            let k = keeper.entry(s).or_insert((gi, n));
+            if n > k.1 {
+                *k = (gi, n);
             }
         }
-        let existing = votes
-            .into_iter()
-            .max_by_key(|(s, n)| (*n, usize::MAX - s))
-            .map(|(s, _)| s);
+    }
+    let mut group_of: HashMap<&str, usize> = HashMap::new();
+    for (gi, g) in groups.iter().enumerate() {
+        for &m in &g.members {
+            group_of.insert(corrections[m].id.as_str(), gi);
+        }
+    }
+    for (gi, g) in groups.iter().enumerate() {
+        let existing = preferred[gi]
+            .map(|(s, _)| s)
+            .filter(|s| keeper.get(s).is_some_and(|k| k.0 == gi));
         if existing.is_none() && g.members.len() < opts.min_support {
             continue; // a one-off never becomes a skill
         }
@@ -380,14 +403,20 @@ pub async fn mine(
             .iter()
             .map(|&m| corrections[m].id.as_str())
             .collect();
-        if let Some(s) = existing {
-            let have: BTreeSet<&str> = skills[s]
+        // The existing skill's lineage without the corrections now grouped elsewhere.
+        let kept_lineage: Option<Vec<CorrectionId>> = existing.map(|s| {
+            skills[s]
                 .provenance
                 .corrections
                 .iter()
-                .map(|c| c.as_str())
-                .collect();
-            if ids.is_subset(&have) || merged_into.contains(&s) {
+                .filter(|c| group_of.get(c.as_str()).is_none_or(|&other| other == gi))
+                .cloned()
+                .collect()
+        });
+        if let (Some(s), Some(kept)) = (existing, &kept_lineage) {
+            let have: BTreeSet<&str> = kept.iter().map(|c| c.as_str()).collect();
+            let split = kept.len() < skills[s].provenance.corrections.len();
+            if (ids.is_subset(&have) && !split) || merged_into.contains(&s) {
                 report.unchanged += 1;
                 continue;
             }
@@ -397,7 +426,13 @@ pub async fn mine(
             workspace: ws.clone(),
             corrections: members,
             top_features: group::top_features(g, 12),
-            existing: existing.map(|s| skills[s].clone()),
+            existing: existing.map(|s| {
+                let mut skill = skills[s].clone();
+                if let Some(kept) = &kept_lineage {
+                    skill.provenance.corrections = kept.clone();
+                }
+                skill
+            }),
         };
         let verdict = skillifier.judge(&cg).await?;
         let draft = match verdict {
@@ -417,7 +452,7 @@ pub async fn mine(
             Some(s) => {
                 merged_into.insert(s);
                 let old = &skills[s];
-                let mut lineage: Vec<CorrectionId> = old.provenance.corrections.clone();
+                let mut lineage: Vec<CorrectionId> = kept_lineage.clone().unwrap_or_default();
                 for c in &cg.corrections {
                     if !lineage.contains(&c.id) {
                         lineage.push(c.id.clone());
