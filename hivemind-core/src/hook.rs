@@ -629,7 +629,10 @@ fn abs(path: &str, project: Option<&Path>) -> String {
     }
 }
 
-/// Does the prompt talk about the change in `diff` (shares a changed term)?
+/// Does the prompt talk about the change in `diff`? It shares two of its changed terms,
+/// or one and reads as a correction ("keep the UTC timestamps I put back"); the next
+/// request that merely mentions a word of the file ("Add a spec for the email
+/// validation") is not the user's reason for their edit.
 fn talks_about(prompt: &str, diff: &crate::model::Diff, lex: &followup::CueLexicon) -> bool {
     let changed: String = diff
         .removed_lines()
@@ -637,9 +640,14 @@ fn talks_about(prompt: &str, diff: &crate::model::Diff, lex: &followup::CueLexic
         .collect::<Vec<_>>()
         .join("\n");
     let terms = followup::content_terms(&changed, lex);
-    followup::content_terms(prompt, lex)
+    let shared = followup::content_terms(prompt, lex)
         .iter()
-        .any(|t| terms.contains(t))
+        .filter(|t| terms.contains(t))
+        .count();
+    shared >= 2
+        || (shared == 1
+            && followup::classify(prompt, &changed, lex, &followup::FollowupWeights::default())
+                .has_cue)
 }
 
 /// Files and tools the session is touching (for prompt-time selection).
@@ -788,4 +796,36 @@ pub fn drain_spool(config: &Config, store: &dyn Store) -> Result<usize> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Diff;
+
+    #[test]
+    fn a_user_edit_takes_the_next_prompt_as_reason_only_when_it_is_about_the_edit() {
+        let lex = followup::CueLexicon::english();
+        let diff = Diff::between(
+            "  def change\n    add_index :users, :email, unique: true\n  end\n",
+            "  disable_ddl_transaction!\n  def change\n    add_index :users, :email, unique: true, algorithm: :concurrently\n  end\n",
+        );
+        // Names the change twice, or once with a correction cue.
+        assert!(talks_about(
+            "Indexes are built concurrently here, with disable_ddl_transaction and algorithm concurrently",
+            &diff,
+            &lex
+        ));
+        assert!(talks_about(
+            "I changed it: we always build indexes concurrently",
+            &diff,
+            &lex
+        ));
+        // The next request mentions a word of the file, nothing more.
+        assert!(!talks_about(
+            "Add a spec for the email uniqueness validation",
+            &diff,
+            &lex
+        ));
+    }
 }
