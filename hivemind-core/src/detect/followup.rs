@@ -150,7 +150,11 @@ impl CueLexicon {
                 "fails",
                 "failing",
                 "failed",
-                "error",
+                "get an error",
+                "getting an error",
+                "throws an error",
+                "errors out",
+                "raises an error",
                 "bug",
                 "wrong",
                 "mistake",
@@ -339,6 +343,8 @@ impl CueLexicon {
                 "not sure",
                 "not certain",
                 "no idea",
+                "not now",
+                "not right now",
             ]),
             answer_openers: v(&[
                 "no", "nope", "nah", "not", "yes", "yeah", "yep", "sure", "correct",
@@ -670,7 +676,9 @@ pub fn classify_reply(
     if !s.features.iter().any(|(n, _)| *n == "negation_opener") && says_no_to_something(&p, lex) {
         add(&mut s, "no_x", w.negation_opener, true);
     }
-    if terse_please(&p, lex) {
+    if terse_name(&p) {
+        add(&mut s, "terse_name", 2.0 * w.terse_request, true);
+    } else if terse_please(&p, lex) {
         add(&mut s, "terse_request", w.terse_request, true);
     }
     if challenges(lead, lex) {
@@ -790,7 +798,25 @@ fn challenges(lead: &str, lex: &CueLexicon) -> bool {
         && !rest.ends_with('?')
 }
 
-/// A terse sentence ending in "please": "fqcn please", "Constructor injection, please".
+/// A whole prompt that only names a convention by its code name ("kebab-case.",
+/// "snake_case please"): said right after the agent's work, it is the fix.
+fn terse_name(p: &str) -> bool {
+    let words: Vec<&str> = p
+        .split(|c: char| !is_word_char(c) && c != '-')
+        .map(|w| w.trim_matches('-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() <= 2
+        && words
+            .iter()
+            .any(|w| crate::skillify::group::is_identifier(w))
+        && words
+            .iter()
+            .all(|w| crate::skillify::group::is_identifier(w) || *w == "please")
+}
+
+/// A terse sentence ending in "please" ("fqcn please", "Constructor injection,
+/// please").
 fn terse_please(p: &str, lex: &CueLexicon) -> bool {
     sentences(p, lex).any(|sentence| {
         let words: Vec<&str> = sentence
@@ -1236,6 +1262,27 @@ mod tests {
         ];
         for (p, o) in no {
             let s = score(p, o);
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn terse_names_and_not_now() {
+        let s = score(
+            "kebab-case.",
+            "cmd.Flags().BoolVar(&dryRun, \"dryRun\", false, \"\")",
+        );
+        assert!(s.is_correction, "{s:?}");
+        for p in [
+            "Not now — first add the /stations/<id> endpoint with a 404 if it is missing.",
+            "Now return a clear error when the station does not exist",
+            "Continue.",
+            "Install date-fns too",
+        ] {
+            let s = score(
+                p,
+                "func Fetch(station string) (*Table, error) { return nil, err }",
+            );
             assert!(!s.is_correction, "{p}: {s:?}");
         }
     }
