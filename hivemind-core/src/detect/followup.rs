@@ -118,6 +118,10 @@ impl CueLexicon {
                 "like i said",
             ]),
             contrast: v(&[
+                "i'd prefer",
+                "i would prefer",
+                "i'd rather",
+                "i would rather",
                 "instead",
                 "rather than",
                 "rather",
@@ -630,7 +634,7 @@ pub fn classify_reply(
     if !benign && !answers && lex.negation_openers.iter().any(|c| opens_with(lead, c)) {
         add(&mut s, "negation_opener", w.negation_opener, true);
     }
-    let problem = lex.problem.iter().any(|c| contains_phrase(&p, c));
+    let problem = lex.problem.iter().any(|c| contains_phrase(&p, c)) || says_too_much(&p);
     if lex.repetition.iter().any(|c| contains_phrase(&p, c))
         || lex
             .weak_repetition
@@ -745,6 +749,21 @@ fn forbids_in_a_sentence(p: &str, lex: &CueLexicon) -> bool {
                 .any(|o| opens_with(sentence, o))
                 && !lex.benign_openers.iter().any(|b| opens_with(sentence, b))
         })
+}
+
+/// "10s is too tight", "that's way too long": an excess the user objects to.
+fn says_too_much(p: &str) -> bool {
+    let words: Vec<&str> = p
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(3).any(|w| {
+        matches!(
+            w[0],
+            "is" | "it's" | "that's" | "are" | "way" | "much" | "far"
+        ) && w[1] == "too"
+            && !matches!(w[2], "bad" | "late" | "early")
+    })
 }
 
 /// Does a sentence refuse a named thing: "no select star", "No doubles for currency"
@@ -1285,5 +1304,21 @@ mod tests {
             );
             assert!(!s.is_correction, "{p}: {s:?}");
         }
+    }
+
+    #[test]
+    fn preferences_and_excess() {
+        let s = score(
+            "I'd prefer 'Tide Tables' as the title — marketing asked for that wording.",
+            "<title>Tides</title>",
+        );
+        assert!(fired(&s, "contrast_opener") && s.is_correction, "{s:?}");
+        let s = score(
+            "10s is too tight, the endpoint is slow in the mornings — use 45 seconds for this client.",
+            "var client = &http.Client{Timeout: 10 * time.Second}",
+        );
+        assert!(fired(&s, "problem"), "{s:?}");
+        assert!(s.is_correction, "{s:?}");
+        assert!(!fired(&score("Me too, thanks", "x"), "problem"));
     }
 }

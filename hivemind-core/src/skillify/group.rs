@@ -8,7 +8,7 @@
 
 use crate::detect::followup::{content_terms, CueLexicon};
 use crate::model::{Correction, Target};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// A sparse feature vector.
 pub type Features = BTreeMap<String, f32>;
@@ -72,6 +72,63 @@ pub fn is_identifier(token: &str) -> bool {
         || (inner.chars().any(|c| c.is_ascii_digit()) && inner.chars().any(|c| c.is_alphabetic()))
 }
 
+/// The naming style of an identifier, if it has a distinctive one.
+pub fn naming_style(token: &str) -> Option<&'static str> {
+    let t = token.trim_matches(|c: char| c == '-' || c == '_');
+    if t.len() < 3
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let (lower, upper) = (
+        t.chars().any(|c| c.is_ascii_lowercase()),
+        t.chars().any(|c| c.is_ascii_uppercase()),
+    );
+    match (t.contains('_'), t.contains('-')) {
+        (true, false) if !upper => Some("snake"),
+        (true, false) if !lower => Some("screaming"),
+        (false, true) if !upper => Some("kebab"),
+        (false, false) if lower && upper => {
+            if t.starts_with(|c: char| c.is_ascii_uppercase()) {
+                Some("pascal")
+            } else {
+                Some("camel")
+            }
+        }
+        _ => None,
+    }
+}
+
+fn words<'a>(lines: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+    lines
+        .flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn styles<'a>(tokens: impl Iterator<Item = &'a str>) -> BTreeSet<&'static str> {
+    tokens.filter_map(naming_style).collect()
+}
+
+/// A change of naming style in a diff (`"dryRun"` → `"dry-run"`): the styles of the
+/// names only its removed lines have, and of the names only its added lines have,
+/// each without the styles the other side also introduces.
+pub fn style_change(c: &Correction) -> (Vec<&'static str>, Vec<&'static str>) {
+    if c.accepted.is_none() || c.diff.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let removed = words(c.diff.removed_lines());
+    let added = words(c.diff.added_lines());
+    let gone = styles(removed.difference(&added).copied());
+    let new = styles(added.difference(&removed).copied());
+    (
+        gone.difference(&new).copied().collect(),
+        new.difference(&gone).copied().collect(),
+    )
+}
+
 /// The raw (un-weighted) features of a correction.
 pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     let mut f = Features::new();
@@ -93,6 +150,15 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     for t in added.iter().filter(|t| !GENERIC.contains(&t.as_str())) {
         add(format!("+{t}"), 2.0);
         add(t.clone(), 1.0);
+    }
+    // A naming convention is a pattern even when no name repeats: `dryRun` → `dry-run`
+    // and `outputFormat` → `output-format` are one lesson.
+    let (from, to) = style_change(c);
+    for st in from {
+        add(format!("style:-{st}"), 1.0);
+    }
+    for st in to {
+        add(format!("style:+{st}"), 1.5);
     }
     if let Some(reason) = &c.reason {
         for t in content_terms(reason, lex) {
@@ -187,6 +253,10 @@ fn is_context(k: &str) -> bool {
 fn enough_evidence(v: &Features, centroid: &Features) -> bool {
     let (mut words, mut file) = (0, false);
     for k in v.keys().filter(|k| centroid.contains_key(k.as_str())) {
+        // A shared naming style weighs like a shared word.
+        if k.starts_with("style:") {
+            words += 1;
+        }
         if k.starts_with(['+', '-']) || (!k.contains(':') && is_identifier(k)) {
             return true;
         }
@@ -371,5 +441,55 @@ mod tests {
             "the diff's gettext_lazy joins: {groups:?}"
         );
         assert_ne!(with(0), with(3), "the constant stays apart: {groups:?}");
+    }
+
+    #[test]
+    fn naming_styles() {
+        assert_eq!(naming_style("dryRun"), Some("camel"));
+        assert_eq!(naming_style("OutputFormat"), Some("pascal"));
+        assert_eq!(naming_style("dry-run"), Some("kebab"));
+        assert_eq!(naming_style("dry_run"), Some("snake"));
+        assert_eq!(naming_style("MAX_RETRIES"), Some("screaming"));
+        assert_eq!(naming_style("station"), None);
+        assert_eq!(naming_style("x"), None);
+    }
+
+    #[test]
+    fn renames_to_one_naming_style_are_one_pattern() {
+        let lex = CueLexicon::english();
+        let flag = |old: &str, new: &str, file: &str| {
+            correction(
+                CorrectionKind::Modified,
+                file,
+                &format!("cmd.Flags().StringVar(&v, \"{old}\", \"\", \"help\")\n"),
+                Some(&format!(
+                    "cmd.Flags().StringVar(&v, \"{new}\", \"\", \"help\")\n"
+                )),
+                None,
+            )
+        };
+        let cs = vec![
+            flag("dryRun", "dry-run", "cmd/fetch.go"),
+            correction(
+                CorrectionKind::Rejection,
+                "cmd/root.go",
+                "cmd.Flags().IntVar(&retries, \"maxRetries\", 3, \"retries\")\n",
+                None,
+                Some("wrong flag name, flags are kebab-case in this CLI: --max-retries"),
+            ),
+            flag("outputFormat", "output-format", "cmd/export.go"),
+            // An unrelated fix in the same files.
+            correction(
+                CorrectionKind::Modified,
+                "cmd/root.go",
+                "timeout := 10\n",
+                Some("timeout := 45\n"),
+                None,
+            ),
+        ];
+        let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
+        let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        assert_eq!(with(0), with(2), "{groups:?}");
+        assert_ne!(with(0), with(3), "{groups:?}");
     }
 }
