@@ -65,6 +65,13 @@ pub struct CueLexicon {
     /// explain that?").
     #[serde(default)]
     pub informational_verbs: Vec<String>,
+    /// Questions that suggest the fix ("Shouldn't this be pinned?", "Isn't there a
+    /// helper for that already?"): a correction, not a question.
+    #[serde(default)]
+    pub suggestive_openers: Vec<String>,
+    /// One-word replies that acknowledge or steer rather than correct ("ok", "continue").
+    #[serde(default)]
+    pub acknowledgements: Vec<String>,
     /// Question openers that challenge a choice when a statement follows ("Why npm?
     /// We're on yarn.").
     #[serde(default)]
@@ -188,6 +195,10 @@ impl CueLexicon {
                 "doesn't make sense",
                 "overkill",
                 "unnecessary",
+                "crept in",
+                "crept back",
+                "slipped in",
+                "snuck in",
                 "need to be",
                 "needs to be",
                 "has to be",
@@ -231,6 +242,12 @@ impl CueLexicon {
                 "in this",
                 "we're on",
                 "we are on",
+                "belongs in",
+                "belong in",
+                "goes in",
+                "go in",
+                "lives in",
+                "live in",
             ]),
             approval: v(&[
                 "looks good",
@@ -349,6 +366,12 @@ impl CueLexicon {
                 "no idea",
                 "not now",
                 "not right now",
+                "don't rush",
+                "do not rush",
+                "not a blocker",
+                "not urgent",
+                "not a big deal",
+                "not important",
             ]),
             answer_openers: v(&[
                 "no", "nope", "nah", "not", "yes", "yeah", "yep", "sure", "correct",
@@ -379,7 +402,38 @@ impl CueLexicon {
                 "we've migrated",
             ]),
             prohibition_openers: v(&["don't", "do not", "never", "stop"]),
-            norm_openers: v(&["we", "we're", "we've", "our", "everything", "every", "here"]),
+            norm_openers: v(&[
+                "we",
+                "we're",
+                "we've",
+                "our",
+                "everything",
+                "every",
+                "here",
+                "this repo",
+                "this project",
+                "this codebase",
+            ]),
+            suggestive_openers: v(&[
+                "shouldn't",
+                "should not",
+                "isn't there",
+                "is there not",
+                "don't we",
+                "aren't we",
+                "wouldn't it be better",
+                "why not",
+                "can't we just",
+                "couldn't you",
+                "doesn't this need",
+                "doesn't it need",
+            ]),
+            acknowledgements: v(&[
+                "ok", "okay", "yes", "yep", "yeah", "sure", "continue", "proceed", "go", "next",
+                "done", "thanks", "thx", "great", "perfect", "nice", "cool", "good", "lgtm",
+                "retry", "again", "commit", "push", "deploy", "stop", "wait", "no", "nope", "test",
+                "tests", "run", "build", "fine", "right", "correct", "agreed",
+            ]),
             opener_only_contrast: v(&["actually", "rather", "but"]),
             informational_verbs: v(&[
                 "explain",
@@ -451,6 +505,9 @@ pub struct FollowupWeights {
     /// there a test/ folder? We're an RSpec shop.").
     #[serde(default = "default_request")]
     pub challenge: f32,
+    /// A question that suggests the fix ("Shouldn't this use X?").
+    #[serde(default = "default_revise_request")]
+    pub suggestion: f32,
     /// Partial approval introducing a correction.
     pub partial_approval: f32,
     /// Directive verb opening a sentence.
@@ -494,6 +551,7 @@ impl Default for FollowupWeights {
             terse_request: default_request(),
             revise_request: default_revise_request(),
             challenge: default_request(),
+            suggestion: default_revise_request(),
             partial_approval: 1.5,
             directive: 0.5,
             overlap_per_term: 0.5,
@@ -552,9 +610,35 @@ pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     false
 }
 
+/// Splits `text` into sentences: at `;`, line breaks and `—` always; at `.`, `!` and
+/// `?` when a space or the end follows (so `datetime.now()` and `.unwrap()` stay whole);
+/// and, with `clauses`, also at `,`, `:` and a spaced ` - `.
+pub fn split_sentences(text: &str, clauses: bool) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let end = match c {
+            ';' | '\n' | '—' => true,
+            '.' | '!' | '?' => next.is_none_or(char::is_whitespace),
+            ',' | ':' => clauses,
+            '-' => clauses && next == Some(' ') && text[..i].ends_with(' '),
+            _ => false,
+        };
+        if end {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
 /// Does a sentence of `text` open with `phrase`?
 pub fn sentence_opens_with(text: &str, phrase: &str) -> bool {
-    text.split(['.', '!', '?', ';', '\n', '-', '—', ':'])
+    split_sentences(text, true)
+        .into_iter()
         .map(|s| s.trim_start_matches(|c: char| !c.is_alphanumeric()))
         .any(|s| {
             s.starts_with(phrase)
@@ -629,8 +713,9 @@ pub fn classify_reply(
     };
     let partial = lex.partial_approval.iter().any(|c| contains_phrase(&p, c));
     let benign = lex.benign_openers.iter().any(|c| opens_with(lead, c));
-    let answers =
-        asks_a_question(last_response) && lex.answer_openers.iter().any(|c| opens_with(lead, c));
+    let answers = (asks_a_question(last_response)
+        && lex.answer_openers.iter().any(|c| opens_with(lead, c)))
+        || speaks_of_oneself(lead, lex);
     if !benign && !answers && lex.negation_openers.iter().any(|c| opens_with(lead, c)) {
         add(&mut s, "negation_opener", w.negation_opener, true);
     }
@@ -680,10 +765,25 @@ pub fn classify_reply(
     if !s.features.iter().any(|(n, _)| *n == "negation_opener") && says_no_to_something(&p, lex) {
         add(&mut s, "no_x", w.negation_opener, true);
     }
-    if terse_name(&p) {
+    if terse_name(&p, lex) {
         add(&mut s, "terse_name", 2.0 * w.terse_request, true);
     } else if terse_please(&p, lex) {
         add(&mut s, "terse_request", w.terse_request, true);
+    }
+    let suggests = lex.suggestive_openers.iter().any(|o| opens_with(lead, o));
+    if suggests {
+        // "Isn't there a helper for that already?": the fix exists, the agent missed it.
+        let existing = contains_phrase(&p, "already");
+        add(
+            &mut s,
+            "suggestion",
+            if existing {
+                2.0 * w.suggestion
+            } else {
+                w.suggestion
+            },
+            true,
+        );
     }
     if challenges(lead, lex) {
         add(&mut s, "challenge", w.challenge, true);
@@ -726,6 +826,7 @@ pub fn classify_reply(
         add(&mut s, "answer", 0.0, false);
     }
     if asks(lead, lex)
+        && !suggests
         && !s
             .features
             .iter()
@@ -741,7 +842,8 @@ pub fn classify_reply(
 /// don't pip install anything")? Sentences opening with a benign opener ("don't
 /// forget …") do not count.
 fn forbids_in_a_sentence(p: &str, lex: &CueLexicon) -> bool {
-    p.split(['.', '!', '?', ';', '\n', '—', ':', ','])
+    split_sentences(p, true)
+        .into_iter()
         .map(|sentence| skip_fillers(sentence, lex))
         .any(|sentence| {
             lex.prohibition_openers
@@ -749,6 +851,30 @@ fn forbids_in_a_sentence(p: &str, lex: &CueLexicon) -> bool {
                 .any(|o| opens_with(sentence, o))
                 && !lex.benign_openers.iter().any(|b| opens_with(sentence, b))
         })
+}
+
+/// "No, I don't have the logs": a reply about the user, not a rejection of the agent's
+/// work ("No, I said pnpm" and "No, I meant the other file" still are).
+fn speaks_of_oneself(lead: &str, lex: &CueLexicon) -> bool {
+    let Some(opener) = lex
+        .answer_openers
+        .iter()
+        .find(|o| matches!(o.as_str(), "no" | "nope" | "nah") && opens_with(lead, o))
+    else {
+        return false;
+    };
+    let words: Vec<&str> = lead[opener.len()..]
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .collect();
+    match words.as_slice() {
+        ["i", verb] | ["i'm", verb] | ["i've", verb] => !matches!(
+            *verb,
+            "said" | "meant" | "asked" | "told" | "wanted" | "wrote" | "need" | "needed" | "want"
+        ),
+        _ => false,
+    }
 }
 
 /// "10s is too tight", "that's way too long": an excess the user objects to.
@@ -787,7 +913,9 @@ fn names_something(rest: &str, lex: &CueLexicon) -> bool {
 
 /// The sentences of `p`, each without its leading fillers.
 fn sentences<'a>(p: &'a str, lex: &'a CueLexicon) -> impl Iterator<Item = &'a str> + 'a {
-    p.split(['.', '!', '?', ';', '\n', '—'])
+    split_sentences(p, false)
+        .into_iter()
+        .flat_map(|sentence| sentence.split(": "))
         .map(move |sentence| skip_fillers(sentence, lex).trim_end())
         .filter(|sentence| !sentence.is_empty())
 }
@@ -817,21 +945,29 @@ fn challenges(lead: &str, lex: &CueLexicon) -> bool {
         && !rest.ends_with('?')
 }
 
-/// A whole prompt that only names a convention by its code name ("kebab-case.",
-/// "snake_case please"): said right after the agent's work, it is the fix.
-fn terse_name(p: &str) -> bool {
+/// A whole prompt that only names what to use ("kebab-case.", "tabs.", "snake_case
+/// please"): said right after the agent's work, it is the fix. One-word replies that
+/// acknowledge or steer ("ok", "continue", "tests") are not.
+fn terse_name(p: &str, lex: &CueLexicon) -> bool {
     let words: Vec<&str> = p
         .split(|c: char| !is_word_char(c) && c != '-')
         .map(|w| w.trim_matches('-'))
-        .filter(|w| !w.is_empty())
+        .filter(|w| !w.is_empty() && !matches!(*w, "please" | "pls" | "plz"))
         .collect();
-    words.len() <= 2
-        && words
-            .iter()
-            .any(|w| crate::skillify::group::is_identifier(w))
-        && words
-            .iter()
-            .all(|w| crate::skillify::group::is_identifier(w) || *w == "please")
+    match words.as_slice() {
+        [w] => {
+            crate::skillify::group::is_identifier(w)
+                || (w.chars().count() >= 3
+                    && w.chars().all(char::is_alphabetic)
+                    && !lex.acknowledgements.iter().any(|a| a == w)
+                    && !lex.stopwords.iter().any(|s| s == w)
+                    && !lex.approval.iter().any(|a| a == w))
+        }
+        [a, b] => {
+            crate::skillify::group::is_identifier(a) && crate::skillify::group::is_identifier(b)
+        }
+        _ => false,
+    }
 }
 
 /// A terse sentence ending in "please" ("fqcn please", "Constructor injection,
@@ -844,7 +980,9 @@ fn terse_please(p: &str, lex: &CueLexicon) -> bool {
             .collect();
         words.len() >= 2
             && words.len() <= 5
-            && words.last() == Some(&"please")
+            && words
+                .last()
+                .is_some_and(|w| matches!(*w, "please" | "pls" | "plz"))
             && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
             && !lex.question_openers.iter().any(|q| opens_with(sentence, q))
     })
@@ -889,7 +1027,9 @@ fn complains_of_repetition(p: &str, word: &str, lex: &CueLexicon) -> bool {
         }
         from = end + asked.len();
     }
-    p.split(['.', '!', '?', ';', '\n', '—', ':'])
+    split_sentences(p, false)
+        .into_iter()
+        .flat_map(|sentence| sentence.split(':'))
         .map(|sentence| skip_fillers(sentence, lex))
         .any(|sentence| {
             let words: Vec<&str> = sentence
@@ -1320,5 +1460,33 @@ mod tests {
         assert!(fired(&s, "problem"), "{s:?}");
         assert!(s.is_correction, "{s:?}");
         assert!(!fired(&score("Me too, thanks", "x"), "problem"));
+    }
+
+    #[test]
+    fn round_four_phrasings() {
+        let yes = [
+            ("async pls", "def list_accounts(db: Session):\n    return db.query(Account).all()"),
+            ("tabs.", "public final class Money {\n    private final long cents;\n}"),
+            ("Shouldn't setup-terraform be pinned to a full commit SHA like checkout is? Tags can be moved under us.", "uses: hashicorp/setup-terraform@v3\nuses: actions/checkout@8ade135"),
+            ("isn't there default_tags on the provider for that already?", "tags = { team = \"platform\" }"),
+            ("We had a panic in staging last week. So: no .unwrap() in handlers - return Result<_, AppError> and use ?.", "let user = repo.find(id).await.unwrap();"),
+            ("spaces crept in again, this repo is tabs only", "    public Money add(Money other) {"),
+        ];
+        for (p, o) in yes {
+            let s = score(p, o);
+            assert!(s.is_correction, "{p}: {s:?}");
+        }
+        let no = [
+            ("Don't rush, but can you also add a --memo option to transfer?", "def transfer(amount: int): ..."),
+            ("No, I don't have the logs from the failed run. Just make reconcile print a summary line at the end.", "def reconcile(): ..."),
+            ("Not a blocker, but add a TODO to turn on point-in-time recovery later", "resource \"aws_dynamodb_table\" \"keys\" {}"),
+            ("continue", "wrote x"),
+            ("ok", "wrote x"),
+        ];
+        for (p, o) in no {
+            let s = score(p, o);
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
+        assert!(score("No, I said pnpm", "npm install zod").is_correction);
     }
 }

@@ -129,6 +129,59 @@ pub fn style_change(c: &Correction) -> (Vec<&'static str>, Vec<&'static str>) {
     )
 }
 
+/// Changes of form a token diff cannot see: indentation that turned from spaces to
+/// tabs (or back), and relative import paths (`../../lib/x`) that became an alias
+/// (`$lib/x`, `@/x`, `~/x`) or the reverse.
+pub fn form_change(c: &Correction) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if c.accepted.is_none() || c.diff.is_empty() {
+        return out;
+    }
+    let indent = |lines: &mut dyn Iterator<Item = &str>| {
+        let (mut tabs, mut spaces) = (0, 0);
+        for l in lines {
+            if l.starts_with('\t') {
+                tabs += 1;
+            } else if l.starts_with("  ") {
+                spaces += 1;
+            }
+        }
+        (tabs, spaces)
+    };
+    let (rt, rs) = indent(&mut c.diff.removed_lines());
+    let (at, as_) = indent(&mut c.diff.added_lines());
+    if rs > 0 && at > 0 && at >= as_ && rt == 0 {
+        out.push("+tabs");
+    } else if rt > 0 && as_ > 0 && as_ >= at && at == 0 {
+        out.push("+spaces");
+    }
+    let relative =
+        |lines: &mut dyn Iterator<Item = &str>| lines.filter(|l| l.contains("../")).count();
+    let aliased = |lines: &mut dyn Iterator<Item = &str>| {
+        lines
+            .filter(|l| {
+                ["'$", "\"$", "'@/", "\"@/", "'~/", "\"~/"]
+                    .iter()
+                    .any(|a| l.contains(a))
+            })
+            .count()
+    };
+    let (rr, ar) = (
+        relative(&mut c.diff.removed_lines()),
+        relative(&mut c.diff.added_lines()),
+    );
+    let (ra, aa) = (
+        aliased(&mut c.diff.removed_lines()),
+        aliased(&mut c.diff.added_lines()),
+    );
+    if rr > ar && aa > ra {
+        out.push("+alias-import");
+    } else if ar > rr && ra > aa {
+        out.push("+relative-import");
+    }
+    out
+}
+
 /// The raw (un-weighted) features of a correction.
 pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     let mut f = Features::new();
@@ -159,6 +212,9 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     }
     for st in to {
         add(format!("style:+{st}"), 1.5);
+    }
+    for form in form_change(c) {
+        add(format!("style:{form}"), 2.0);
     }
     if let Some(reason) = &c.reason {
         for t in content_terms(reason, lex) {
@@ -491,5 +547,33 @@ mod tests {
         let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
         assert_eq!(with(0), with(2), "{groups:?}");
         assert_ne!(with(0), with(3), "{groups:?}");
+    }
+
+    #[test]
+    fn indentation_and_import_style_changes_are_features() {
+        let tabs = correction(
+            CorrectionKind::UserEdit,
+            "src/Money.java",
+            "class Money {\n    long cents;\n    int scale;\n}\n",
+            Some("class Money {\n\tlong cents;\n\tint scale;\n}\n"),
+            None,
+        );
+        assert_eq!(form_change(&tabs), vec!["+tabs"]);
+        let alias = correction(
+            CorrectionKind::UserEdit,
+            "src/routes/+page.svelte",
+            "import { get } from '../../lib/api';\n",
+            Some("import { get } from '$lib/api';\n"),
+            None,
+        );
+        assert_eq!(form_change(&alias), vec!["+alias-import"]);
+        let plain = correction(
+            CorrectionKind::Modified,
+            "a.py",
+            "x = 1\n",
+            Some("x = 2\n"),
+            None,
+        );
+        assert!(form_change(&plain).is_empty());
     }
 }
