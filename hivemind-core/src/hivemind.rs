@@ -627,15 +627,7 @@ impl Hivemind {
                 &sync_options,
             );
             self.note_sync(ws, &label, one.as_ref());
-            let one = one?;
-            total.workspaces += one.workspaces;
-            total.events_pushed += one.events_pushed;
-            total.corrections_pushed += one.corrections_pushed;
-            total.skills_pushed += one.skills_pushed;
-            total.corrections_pulled += one.corrections_pulled;
-            total.skills_pulled += one.skills_pulled;
-            total.skills_merged += one.skills_merged;
-            total.batches += one.batches;
+            total += &one?;
         }
         if total.skills_pulled + total.skills_merged > 0 {
             let _lock = self.skills_lock()?;

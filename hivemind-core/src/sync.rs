@@ -91,6 +91,19 @@ pub struct SyncReport {
     pub batches: usize,
 }
 
+impl std::ops::AddAssign<&SyncReport> for SyncReport {
+    fn add_assign(&mut self, other: &SyncReport) {
+        self.workspaces += other.workspaces;
+        self.events_pushed += other.events_pushed;
+        self.corrections_pushed += other.corrections_pushed;
+        self.skills_pushed += other.skills_pushed;
+        self.corrections_pulled += other.corrections_pulled;
+        self.skills_pulled += other.skills_pulled;
+        self.skills_merged += other.skills_merged;
+        self.batches += other.batches;
+    }
+}
+
 /// What [`crate::Hivemind::team_sync_blocking`] did: the sync, then (when team
 /// corrections arrived) a mining run and the push of the skills it wrote.
 #[derive(Debug, Clone, Default, Serialize)]
