@@ -76,6 +76,9 @@ pub struct CueLexicon {
     /// We're on yarn.").
     #[serde(default)]
     pub challenge_openers: Vec<String>,
+    /// Words after "we" that announce a plan, not a norm ("we are going to", "we need").
+    #[serde(default)]
+    pub plans: Vec<String>,
     /// Words that make a request an addition rather than a revision ("also", "next").
     #[serde(default)]
     pub additions: Vec<String>,
@@ -172,7 +175,6 @@ impl CueLexicon {
                 "incorrect",
                 "naive",
                 "missing",
-                "forgot",
                 "you forgot",
                 "not what i",
                 "shouldn't",
@@ -448,9 +450,49 @@ impl CueLexicon {
                 "look",
                 "confirm",
                 "remind",
+                "test",
+                "try",
+                "read",
+                "create",
+                "add",
+                "write",
+                "build",
+                "open",
+                "commit",
+                "push",
+                "checkout",
+                "merge",
+                "deploy",
+                "start",
+                "generate",
+                "install",
+                "publish",
+                "release",
+            ]),
+            additions: v(&[
+                "also",
+                "too",
+                "as well",
+                "next",
+                "another",
+                "additionally",
+                "then",
             ]),
             challenge_openers: v(&["why", "how come", "what's with", "since when"]),
-            additions: v(&["also", "too", "as well", "next", "another", "additionally"]),
+            plans: v(&[
+                "going",
+                "gonna",
+                "will",
+                "can",
+                "could",
+                "might",
+                "may",
+                "need",
+                "want",
+                "just",
+                "are going",
+                "have to",
+            ]),
             weak_repetition: v(&["again", "still"]),
             polite_requests: v(&[
                 "can you",
@@ -924,12 +966,19 @@ fn sentences<'a>(p: &'a str, lex: &'a CueLexicon) -> impl Iterator<Item = &'a st
 /// end with "here" ("It's yarn here")?
 fn states_a_norm(p: &str, lex: &CueLexicon) -> bool {
     sentences(p, lex).any(|sentence| {
-        lex.norm_openers.iter().any(|o| opens_with(sentence, o))
-            || sentence
-                .trim_end_matches(|c: char| !c.is_alphanumeric())
-                .rsplit(|c: char| !is_word_char(c))
-                .next()
-                == Some("here")
+        lex.norm_openers.iter().any(|o| {
+            opens_with(sentence, o) && {
+                let rest = skip_fillers(&sentence[o.len()..], lex);
+                let rest = ["are ", "re "]
+                    .iter()
+                    .fold(rest, |r, a| r.strip_prefix(a).unwrap_or(r));
+                !lex.plans.iter().any(|p| opens_with(rest, p))
+            }
+        }) || sentence
+            .trim_end_matches(|c: char| !c.is_alphanumeric())
+            .rsplit(|c: char| !is_word_char(c))
+            .next()
+            == Some("here")
     })
 }
 
@@ -1488,5 +1537,25 @@ mod tests {
             assert!(!s.is_correction, "{p}: {s:?}");
         }
         assert!(score("No, I said pnpm", "npm install zod").is_correction);
+    }
+
+    #[test]
+    fn plans_and_new_work_are_not_corrections() {
+        for p in [
+            "can you create a pull request for this work and then checkout a new branch from main",
+            "read plan.md and roadmap.md. We are going to plan the work for creating the plugin.",
+            "can you test it by running `claude` yourself, with `-p /session-share:publish`?",
+        ] {
+            let s = score(
+                p,
+                "Wrote plugin/index.ts and the session-share command; plan.md updated.",
+            );
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
+        assert!(!states_a_norm(
+            "we're going to add a cache",
+            &CueLexicon::english()
+        ));
+        assert!(states_a_norm("we use pnpm here", &CueLexicon::english()));
     }
 }
