@@ -342,11 +342,13 @@ impl CueLexicon {
                 "this", "with", "be", "as", "at", "by", "we", "you", "i", "so", "do", "not", "no",
                 "please", "use", "are", "was", "there", "here", "from", "into", "can", "will",
                 "just", "also", "then", "now", "all", "our", "my", "your", "its", "if", "but",
-                "add", "make", "again", "always", "never",
+                "add", "make", "again", "always", "never", "don", "doesn", "didn", "isn", "aren",
+                "wasn", "weren", "won", "shouldn", "wouldn", "couldn", "hasn", "haven", "ll", "ve",
+                "re",
             ]),
             fillers: v(&[
                 "hmm", "hm", "um", "uh", "erm", "well", "ok", "okay", "so", "oh", "ah", "ugh",
-                "hey", "please", "sorry", "honestly", "hmm ok",
+                "hey", "please", "sorry", "honestly", "hmm ok", "also", "and", "btw",
             ]),
             benign_openers: v(&[
                 "no rush",
@@ -1563,5 +1565,15 @@ mod tests {
             &CueLexicon::english()
         ));
         assert!(states_a_norm("we use pnpm here", &CueLexicon::english()));
+    }
+
+    #[test]
+    fn a_second_correction_opened_with_also() {
+        let s = score(
+            "Also, don't hand-roll body checks with typeof. Define a zod schema for the body and use safeParse.",
+            "if (typeof req.body.qty !== 'number') { return res.status(400).end(); }",
+        );
+        assert!(fired(&s, "negation_opener") && s.is_correction, "{s:?}");
+        assert!(!score("Also add a test for the empty cart", "wrote cart.ts").is_correction);
     }
 }

@@ -16,7 +16,9 @@ pub fn prompt_explains(
     w: &FollowupWeights,
 ) -> bool {
     let s = followup::classify(prompt, rejected, lex, w);
-    s.has_cue
+    // "Nope, nothing else for now, thanks!" closes the session; it explains nothing.
+    let closes = s.features.iter().any(|(name, _)| *name == "approval");
+    (s.has_cue && !closes)
         || s.features.iter().any(|(name, value)| {
             *name == "directive" || (*name == "overlap" && *value >= 2.0 * w.overlap_per_term)
         })
@@ -74,6 +76,10 @@ mod tests {
         assert!(!explains(
             "Let's write a couple of tests for the booking form next.",
             "python manage.py migrate"
+        ));
+        assert!(!explains(
+            "Nope, nothing else for now, thanks!",
+            "app.use((err, req, res, next) => { console.error(err); })"
         ));
     }
 }

@@ -16,6 +16,12 @@ pub type Features = BTreeMap<String, f32>;
 /// How many of a correction's strongest content features look up candidate groups.
 const CANDIDATE_FEATURES: usize = 12;
 
+/// How many of a group's latest members a correction is also compared with.
+const MEMBERS_COMPARED: usize = 16;
+
+/// The weight of the similarity to the nearest member against that to the centroid.
+const MEMBER_DISCOUNT: f32 = 0.85;
+
 /// Minimum cosine similarity to join a group.
 pub const JOIN_THRESHOLD: f32 = 0.3;
 
@@ -220,6 +226,12 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
         for t in content_terms(reason, lex) {
             for part in code_tokens(&t) {
                 if !lex.stopwords.contains(&part) {
+                    // A refusal with nothing accepted says what to use only in words
+                    // ("no joi - we validate with zod"): its words stand for the
+                    // tokens a diff would have added.
+                    if refused_whole && !GENERIC.contains(&part.as_str()) {
+                        add(format!("+{part}"), 1.0);
+                    }
                     add(part, 1.2);
                 }
             }
@@ -364,11 +376,23 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                     continue;
                 }
                 let dot: f32 = v.iter().filter_map(|(k, x)| c.get(k).map(|y| x * y)).sum();
-                let sim = if nv > 0.0 && norms[g] > 0.0 {
+                let to_centroid = if nv > 0.0 && norms[g] > 0.0 {
                     dot / (nv * norms[g])
                 } else {
                     0.0
                 };
+                // A short correction ("no joi - we validate with zod") can be close to
+                // one member and far from a large group's centroid: its closeness to
+                // the nearest of the latest members counts too, slightly discounted.
+                let to_member = groups[g]
+                    .members
+                    .iter()
+                    .rev()
+                    .take(MEMBERS_COMPARED)
+                    .map(|&m| cosine(v, &vectors[m]))
+                    .fold(0.0_f32, f32::max)
+                    * MEMBER_DISCOUNT;
+                let sim = to_centroid.max(to_member);
                 if sim >= threshold && best.is_none_or(|(bg, bs)| sim > bs || (sim == bs && g < bg))
                 {
                     best = Some((g, sim));
