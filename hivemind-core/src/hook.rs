@@ -466,7 +466,7 @@ impl<'a> HookProcessor<'a> {
             };
             let diff = crate::model::Diff::between(&before, &after);
             let reason = prompt
-                .filter(|p| talks_about(p, &diff, &self.lexicon))
+                .filter(|p| talks_about(p, &diff, &self.lexicon, &self.weights))
                 .map(|p| crate::redact::redact(p).into_owned());
             let target = Target::File(detect::relative_to(&edit.path, cx.project));
             let c = Correction::new(
@@ -633,7 +633,12 @@ fn abs(path: &str, project: Option<&Path>) -> String {
 /// or one and reads as a correction ("keep the UTC timestamps I put back"); the next
 /// request that merely mentions a word of the file ("Add a spec for the email
 /// validation") is not the user's reason for their edit.
-fn talks_about(prompt: &str, diff: &crate::model::Diff, lex: &followup::CueLexicon) -> bool {
+fn talks_about(
+    prompt: &str,
+    diff: &crate::model::Diff,
+    lex: &followup::CueLexicon,
+    weights: &followup::FollowupWeights,
+) -> bool {
     let changed: String = diff
         .removed_lines()
         .chain(diff.added_lines())
@@ -644,10 +649,7 @@ fn talks_about(prompt: &str, diff: &crate::model::Diff, lex: &followup::CueLexic
         .iter()
         .filter(|t| terms.contains(t))
         .count();
-    shared >= 2
-        || (shared == 1
-            && followup::classify(prompt, &changed, lex, &followup::FollowupWeights::default())
-                .has_cue)
+    shared >= 2 || (shared == 1 && followup::classify(prompt, &changed, lex, weights).has_cue)
 }
 
 /// Files and tools the session is touching (for prompt-time selection).
@@ -806,26 +808,25 @@ mod tests {
     #[test]
     fn a_user_edit_takes_the_next_prompt_as_reason_only_when_it_is_about_the_edit() {
         let lex = followup::CueLexicon::english();
+        let w = followup::FollowupWeights::default();
+        let about = |prompt: &str, diff: &Diff| talks_about(prompt, diff, &lex, &w);
         let diff = Diff::between(
             "  def change\n    add_index :users, :email, unique: true\n  end\n",
             "  disable_ddl_transaction!\n  def change\n    add_index :users, :email, unique: true, algorithm: :concurrently\n  end\n",
         );
         // Names the change twice, or once with a correction cue.
-        assert!(talks_about(
+        assert!(about(
             "Indexes are built concurrently here, with disable_ddl_transaction and algorithm concurrently",
-            &diff,
-            &lex
+            &diff
         ));
-        assert!(talks_about(
+        assert!(about(
             "I changed it: we always build indexes concurrently",
-            &diff,
-            &lex
+            &diff
         ));
         // The next request mentions a word of the file, nothing more.
-        assert!(!talks_about(
+        assert!(!about(
             "Add a spec for the email uniqueness validation",
-            &diff,
-            &lex
+            &diff
         ));
     }
 }

@@ -708,6 +708,15 @@ fn opens_with(text: &str, phrase: &str) -> bool {
             .is_none_or(|c| !is_word_char(c))
 }
 
+/// Is `token` a code identifier (`gettext_lazy`, `release-please`, `utf8`) rather than
+/// a word of prose? Identifiers name one thing; two corrections that share one are
+/// about the same thing, whether it is in a diff or in the user's words.
+pub fn is_identifier(token: &str) -> bool {
+    let inner = token.trim_matches(|c: char| c == '_' || c == '-');
+    inner.contains(['_', '-'])
+        || (inner.chars().any(|c| c.is_ascii_digit()) && inner.chars().any(|c| c.is_alphabetic()))
+}
+
 /// Content terms of a text: lowercase words of 3+ characters (with `_`, `.`, `-` inside)
 /// that are not stopwords.
 pub fn content_terms(text: &str, lex: &CueLexicon) -> Vec<String> {
@@ -1013,16 +1022,14 @@ fn terse_name(p: &str, lex: &CueLexicon) -> bool {
         .collect();
     match words.as_slice() {
         [w] => {
-            crate::skillify::group::is_identifier(w)
+            is_identifier(w)
                 || (w.chars().count() >= 3
                     && w.chars().all(char::is_alphabetic)
                     && !lex.acknowledgements.iter().any(|a| a == w)
                     && !lex.stopwords.iter().any(|s| s == w)
                     && !lex.approval.iter().any(|a| a == w))
         }
-        [a, b] => {
-            crate::skillify::group::is_identifier(a) && crate::skillify::group::is_identifier(b)
-        }
+        [a, b] => is_identifier(a) && is_identifier(b),
         _ => false,
     }
 }
@@ -1198,6 +1205,18 @@ mod tests {
             &CueLexicon::english(),
             &FollowupWeights::default(),
         )
+    }
+
+    /// Asserts each (prompt, agent output) of `yes` is a correction and of `no` is not.
+    fn assert_verdicts(yes: &[(&str, &str)], no: &[(&str, &str)]) {
+        for (p, o) in yes {
+            let s = score(p, o);
+            assert!(s.is_correction, "{p}: {s:?}");
+        }
+        for (p, o) in no {
+            let s = score(p, o);
+            assert!(!s.is_correction, "{p}: {s:?}");
+        }
     }
 
     fn fired(s: &FollowupScore, name: &str) -> bool {
@@ -1462,10 +1481,6 @@ mod tests {
             ("explicit columns. no select star.", "select *\nfrom refunds"),
             ("Hmm, we switched to concurrent index builds last quarter. Same treatment here, please.", "add_index :invoices, :due_date"),
         ];
-        for (p, o) in yes {
-            let s = score(p, o);
-            assert!(s.is_correction, "{p}: {s:?}");
-        }
         let no = [
             ("Don't bother with a Storybook story, we're done here.", "import Image from \"next/image\""),
             ("Don't bother with schema tests for that one yet.", "select day, sum(revenue) from orders"),
@@ -1476,10 +1491,7 @@ mod tests {
             ("Could you explain that?", "used a CTE"),
             ("Can you also add a test for it?", "def parse(): pass"),
         ];
-        for (p, o) in no {
-            let s = score(p, o);
-            assert!(!s.is_correction, "{p}: {s:?}");
-        }
+        assert_verdicts(&yes, &no);
     }
 
     #[test]
@@ -1529,10 +1541,6 @@ mod tests {
             ("We had a panic in staging last week. So: no .unwrap() in handlers - return Result<_, AppError> and use ?.", "let user = repo.find(id).await.unwrap();"),
             ("spaces crept in again, this repo is tabs only", "    public Money add(Money other) {"),
         ];
-        for (p, o) in yes {
-            let s = score(p, o);
-            assert!(s.is_correction, "{p}: {s:?}");
-        }
         let no = [
             ("Don't rush, but can you also add a --memo option to transfer?", "def transfer(amount: int): ..."),
             ("No, I don't have the logs from the failed run. Just make reconcile print a summary line at the end.", "def reconcile(): ..."),
@@ -1540,10 +1548,7 @@ mod tests {
             ("continue", "wrote x"),
             ("ok", "wrote x"),
         ];
-        for (p, o) in no {
-            let s = score(p, o);
-            assert!(!s.is_correction, "{p}: {s:?}");
-        }
+        assert_verdicts(&yes, &no);
         assert!(score("No, I said pnpm", "npm install zod").is_correction);
     }
 

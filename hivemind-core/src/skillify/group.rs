@@ -6,7 +6,7 @@
 //! workspace, and corrections join the most similar group (cosine of the group's
 //! centroid) above a threshold, in time order, so the result is deterministic.
 
-use crate::detect::followup::{content_terms, CueLexicon};
+use crate::detect::followup::{content_terms, is_identifier, CueLexicon};
 use crate::model::{Correction, Target};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -68,15 +68,6 @@ pub fn changed_tokens(c: &Correction) -> (Vec<String>, Vec<String>) {
 
 /// How much more a code identifier weighs than a word of prose.
 const IDENTIFIER_BOOST: f32 = 1.5;
-
-/// Is `token` a code identifier (`gettext_lazy`, `release-please`, `utf8`) rather than
-/// a word of prose? Identifiers name one thing; two corrections that share one are
-/// about the same thing, whether it is in a diff or in the user's words.
-pub fn is_identifier(token: &str) -> bool {
-    let inner = token.trim_matches(|c: char| c == '_' || c == '-');
-    inner.contains(['_', '-'])
-        || (inner.chars().any(|c| c.is_ascii_digit()) && inner.chars().any(|c| c.is_alphabetic()))
-}
 
 /// The naming style of an identifier, if it has a distinctive one.
 pub fn naming_style(token: &str) -> Option<&'static str> {
