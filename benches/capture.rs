@@ -15,10 +15,17 @@
 //!
 //! Attribution (where the gap between store and raw goes): a cumulative ladder from the
 //! raw loop towards what `append_events` does, at the same batch sizes:
-//! `breakdown/1_pragmas` (raw + the store's `wal_autocheckpoint=32` and
-//! `journal_size_limit`), `breakdown/2_fts` (+ the FTS5 rows the store writes for prompts
-//! and responses), `breakdown/3_serialize` (+ `serde_json::to_string(&kind)` and
-//! `to_rfc3339` inside the timing). What remains between step 3 and `append/store` is
+//! `breakdown/1_pragmas` (raw + the store's `journal_size_limit`),
+//! `breakdown/2_index` (+ the `events_by_workspace` index sync reads),
+//! `breakdown/3_serialize` (+ `serde_json::to_string(&kind)` and `to_rfc3339` inside
+//! the timing).
+//!
+//! The store's full-text index of prompts and responses is filled behind the appends
+//! (`SqliteStore::index_event_text`, run by every event search). Its cost is measured
+//! apart: `index/store_then_index/{1,100,1000}` appends each batch and then indexes it,
+//! which is what an append would cost if it tokenized inline, and
+//! `index/raw_fts/{1,100,1000}` is the raw loop writing the same contentless FTS5 rows
+//! inline. What remains between step 3 and `append/store` is
 //! the store's own bookkeeping (seq lookup, statement cache, `INSERT OR IGNORE`).
 //! For `capture`: `capture/sanitize_event` (redaction + truncation of one event) and
 //! `append/store/512` (the flush `capture` triggers every 512 events).
@@ -321,9 +328,12 @@ const EVENTS_DDL: &str = "
     );
     CREATE INDEX events_by_session ON events(workspace, session, seq);";
 const FTS_DDL: &str =
-    "CREATE VIRTUAL TABLE events_fts USING fts5(text, workspace UNINDEXED, ref UNINDEXED);";
-/// What `SqliteStore::open` sets beyond WAL + synchronous=NORMAL.
-const STORE_PRAGMAS: &str = "PRAGMA wal_autocheckpoint=32; PRAGMA journal_size_limit=262144;";
+    "CREATE VIRTUAL TABLE events_text USING fts5(text, content='', contentless_delete=1);";
+/// The index sync reads a workspace's new events from (migration 2).
+const INDEX_DDL: &str = "CREATE INDEX events_by_workspace ON events(workspace);";
+/// What `SqliteStore::open` sets beyond WAL + synchronous=NORMAL (its checkpoint
+/// interval, 1,000 pages, is SQLite's default, as in the raw loop).
+const STORE_PRAGMAS: &str = "PRAGMA wal_autocheckpoint=1000; PRAGMA journal_size_limit=4194304;";
 
 static DB_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -345,8 +355,10 @@ fn remove_db(path: &Path) {
 /// Steps of the attribution ladder; all `false` is the physical floor.
 #[derive(Debug, Clone, Copy)]
 struct RawOptions {
-    /// The store's `wal_autocheckpoint=32` and `journal_size_limit`.
+    /// The store's `journal_size_limit`.
     store_pragmas: bool,
+    /// The store's second index on `events`.
+    index: bool,
     /// Also write the FTS5 rows of prompts and responses.
     fts: bool,
     /// Serialize `data` and `at` from the events inside the timing, as the store does.
@@ -355,6 +367,7 @@ struct RawOptions {
 
 const RAW: RawOptions = RawOptions {
     store_pragmas: false,
+    index: false,
     fts: false,
     serialize: false,
 };
@@ -365,15 +378,17 @@ const LADDER: [(&str, RawOptions); 3] = [
         "1_pragmas",
         RawOptions {
             store_pragmas: true,
+            index: false,
             fts: false,
             serialize: false,
         },
     ),
     (
-        "2_fts",
+        "2_index",
         RawOptions {
             store_pragmas: true,
-            fts: true,
+            index: true,
+            fts: false,
             serialize: false,
         },
     ),
@@ -381,11 +396,20 @@ const LADDER: [(&str, RawOptions); 3] = [
         "3_serialize",
         RawOptions {
             store_pragmas: true,
-            fts: true,
+            index: true,
+            fts: false,
             serialize: true,
         },
     ),
 ];
+
+/// The raw loop plus the same FTS5 rows as the store's text index, written inline.
+const RAW_FTS: RawOptions = RawOptions {
+    store_pragmas: false,
+    index: false,
+    fts: true,
+    serialize: false,
+};
 
 fn open_raw(path: &Path, opts: RawOptions) -> Connection {
     let conn = Connection::open(path).expect("open raw db");
@@ -399,6 +423,9 @@ fn open_raw(path: &Path, opts: RawOptions) -> Connection {
         conn.execute_batch(STORE_PRAGMAS).expect("store pragmas");
     }
     conn.execute_batch(EVENTS_DDL).expect("schema");
+    if opts.index {
+        conn.execute_batch(INDEX_DDL).expect("index");
+    }
     if opts.fts {
         conn.execute_batch(FTS_DDL).expect("fts schema");
     }
@@ -418,6 +445,30 @@ fn time_store(events: &[Event], batch: usize, iters: u64, dir: &Path) -> Duratio
         for chunk in events.chunks_exact(batch).take(n) {
             let added = store.append_events(black_box(chunk)).expect("append");
             assert_eq!(added, batch);
+        }
+        total += start.elapsed();
+        done += n as u64;
+        drop(store);
+        remove_db(&path);
+    }
+    total
+}
+
+/// Like `time_store`, with `SqliteStore::index_event_text` after every batch: the
+/// whole cost of an indexed append.
+fn time_store_then_index(events: &[Event], batch: usize, iters: u64, dir: &Path) -> Duration {
+    let per_db = (events.len() / batch) as u64;
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let path = fresh_path(dir);
+        let store = SqliteStore::open(&path).expect("open store");
+        let n = (iters - done).min(per_db) as usize;
+        let start = Instant::now();
+        for chunk in events.chunks_exact(batch).take(n) {
+            let added = store.append_events(black_box(chunk)).expect("append");
+            assert_eq!(added, batch);
+            store.index_event_text().expect("index");
         }
         total += start.elapsed();
         done += n as u64;
@@ -455,10 +506,8 @@ fn time_raw(
                 .expect("prepare");
             let mut insert_fts = if opts.fts {
                 Some(
-                    conn.prepare(
-                        "INSERT INTO events_fts (text, workspace, ref) VALUES (?1, ?2, ?3)",
-                    )
-                    .expect("prepare"),
+                    conn.prepare("INSERT INTO events_text (rowid, text) VALUES (?1, ?2)")
+                        .expect("prepare"),
                 )
             } else {
                 None
@@ -498,7 +547,7 @@ fn time_raw(
                             .expect("insert");
                     }
                     if let (Some(stmt), Some(text)) = (insert_fts.as_mut(), r.fts.as_deref()) {
-                        stmt.execute(params![text, r.workspace, r.id])
+                        stmt.execute(params![conn.last_insert_rowid(), text])
                             .expect("insert fts");
                     }
                 }
@@ -601,6 +650,7 @@ fn verify_same_rows(events: &[Event], rows: &[Row], dir: &Path) {
     for chunk in events.chunks(100) {
         store.append_events(chunk).expect("append");
     }
+    store.index_event_text().expect("index");
     drop(store);
     let conn = Connection::open(&path).expect("open");
     let mut stmt = conn
@@ -626,7 +676,7 @@ fn verify_same_rows(events: &[Event], rows: &[Row], dir: &Path) {
         .collect::<rusqlite::Result<_>>()
         .expect("rows");
     let fts_rows: i64 = conn
-        .query_row("SELECT COUNT(*) FROM events_fts", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM events_text", [], |r| r.get(0))
         .expect("count fts");
     drop(stmt);
     drop(conn);
@@ -703,6 +753,23 @@ fn benches(c: &mut Criterion) {
                 })
             });
         }
+        group.finish();
+
+        let mut group = c.benchmark_group("index");
+        group.sampling_mode(SamplingMode::Flat);
+        group.throughput(Throughput::Elements(batch as u64));
+        group.bench_with_input(
+            BenchmarkId::new("store_then_index", batch),
+            &batch,
+            |b, &batch| {
+                b.iter_custom(|iters| {
+                    time_store_then_index(append_events, batch, iters, dir.path())
+                })
+            },
+        );
+        group.bench_with_input(BenchmarkId::new("raw_fts", batch), &batch, |b, &batch| {
+            b.iter_custom(|iters| time_raw(&rows, append_events, batch, iters, dir.path(), RAW_FTS))
+        });
         group.finish();
     }
 

@@ -330,12 +330,24 @@ fn four_processes_append_20000_events_to_one_sqlite_file() {
     );
     let indexed = (0..EVENTS_PER_WRITER).filter(|i| i % 3 != 1).count() * WRITERS
         + SHARED_BATCHES * SHARED_BATCH;
+    // Appends leave the text index behind; one catch-up indexes every prompt and
+    // response exactly once, and a second finds nothing left.
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(raw_count(&db, "SELECT COUNT(*) FROM events_text"), 0);
+    assert_eq!(store.index_event_text().unwrap(), indexed);
+    assert_eq!(store.index_event_text().unwrap(), 0);
+    drop(store);
     assert_eq!(
-        raw_count(&db, "SELECT COUNT(*) FROM events_fts"),
+        raw_count(&db, "SELECT COUNT(*) FROM events_text"),
         indexed as i64
     );
+    // Each index row is the row of an event with text (its rowid is the event's).
     assert_eq!(
-        raw_count(&db, "SELECT COUNT(DISTINCT ref) FROM events_fts"),
+        raw_count(
+            &db,
+            "SELECT COUNT(DISTINCT e.id) FROM events_text f JOIN events e ON e.rowid = f.rowid
+             WHERE e.kind IN ('prompt', 'response')"
+        ),
         indexed as i64
     );
     let conn = rusqlite::Connection::open(&db).unwrap();

@@ -1432,10 +1432,59 @@ contracts!(
 // SQLite: durability across reopening
 // ---------------------------------------------------------------------------------------
 
+/// Appends leave the events' text index behind; a search catches it up first, so it
+/// sees every event, and two handles catching up at once index each event once.
+#[test]
+fn sqlite_event_text_index_follows_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let w = ws("acme");
+    let s = sid("s1");
+    let a = SqliteStore::open(&path).unwrap();
+    let b = SqliteStore::open(&path).unwrap();
+    let mut batch = Vec::new();
+    for i in 0..300 {
+        batch.push(prompt(&w, &s, &format!("prompt number {i} about zod")));
+        batch.push(event(
+            &w,
+            &s,
+            EventKind::ToolCall {
+                tool: "Bash".into(),
+                input: serde_json::json!({ "command": format!("echo zod {i}") }),
+                call_id: None,
+            },
+        ));
+    }
+    a.append_events(&batch).unwrap();
+    let (x, y) = std::thread::scope(|sc| {
+        let x = sc.spawn(|| a.index_event_text().unwrap());
+        let y = sc.spawn(|| b.index_event_text().unwrap());
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    assert_eq!(x + y, 300, "each prompt indexed once ({x} + {y})");
+    assert_eq!(a.index_event_text().unwrap(), 0);
+
+    // Appended after the catch-up: the next search indexes and finds it.
+    let late = response(&w, &s, "the xylophone answer");
+    b.append_events(std::slice::from_ref(&late)).unwrap();
+    let hits = a.search(&w, SearchScope::Events, "xylophone", 10).unwrap();
+    assert_eq!(
+        refs(&hits),
+        [late.id.as_str().to_string()].into_iter().collect()
+    );
+    assert_eq!(
+        a.search(&w, SearchScope::Events, "zod", 1000)
+            .unwrap()
+            .len(),
+        300
+    );
+    assert_eq!(b.index_event_text().unwrap(), 0);
+}
+
 /// A database written by a version without change logs (schema 1) gets them on open:
 /// existing corrections keep their insertion order, new ones come after.
 #[test]
-fn sqlite_schema_1_databases_gain_change_logs() {
+fn sqlite_schema_1_databases_gain_change_logs_and_keep_their_index() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     let w = ws("acme");
@@ -1443,6 +1492,7 @@ fn sqlite_schema_1_databases_gain_change_logs() {
     let old: Vec<Correction> = (0..3)
         .map(|i| correction(&w, &s, CorrectionKind::Explicit, "old", t(10 - i, 0)))
         .collect();
+    let old_event;
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
@@ -1468,6 +1518,31 @@ fn sqlite_schema_1_databases_gain_change_logs() {
              PRAGMA user_version = 1;",
         )
         .unwrap();
+        // An indexed prompt, as schema 1 stored it (the FTS table kept its own copy).
+        let e = prompt(&w, &s, "always validate payloads with zod schemas");
+        conn.execute(
+            "INSERT INTO events (id, workspace, session, agent, seq, at, kind, data)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5, 'prompt', ?6)",
+            rusqlite::params![
+                e.id.as_str(),
+                w.as_str(),
+                s.as_str(),
+                e.agent.as_str(),
+                e.at.to_rfc3339(),
+                serde_json::to_string(&e.kind).unwrap()
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO events_fts (text, workspace, ref) VALUES (?1, ?2, ?3)",
+            rusqlite::params![
+                "always validate payloads with zod schemas",
+                w.as_str(),
+                e.id.as_str()
+            ],
+        )
+        .unwrap();
+        old_event = e.id.as_str().to_string();
         for c in &old {
             conn.execute(
                 "INSERT INTO corrections (id, workspace, session, kind, created_at, data)
@@ -1496,6 +1571,19 @@ fn sqlite_schema_1_databases_gain_change_logs() {
     let mut want = old.clone();
     want.push(new);
     assert_eq!(log, want);
+
+    // The old full-text rows moved to the new index: old and new prompts are found.
+    let later = prompt(&w, &s, "zod everywhere, please");
+    store.append_events(std::slice::from_ref(&later)).unwrap();
+    let hits = refs(&store.search(&w, SearchScope::Events, "zod", 10).unwrap());
+    let want: BTreeSet<String> = [old_event, later.id.as_str().to_string()]
+        .into_iter()
+        .collect();
+    assert_eq!(hits, want);
+    assert!(store
+        .search(&ws("other"), SearchScope::Events, "zod", 10)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

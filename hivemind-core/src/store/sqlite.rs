@@ -78,6 +78,16 @@ const MIGRATIONS: &[&str] = &[
         ON skills(workspace, support DESC, updated_at DESC, name, version, description);
     CREATE VIRTUAL TABLE skills_vocab USING fts5vocab(skills_fts, 'row');
     "#,
+    // 4: the prompts' and responses' full-text index no longer keeps its own copy of the
+    // text, workspace and id (they are in `events` already): a contentless FTS5 table
+    // whose rowid is the event's rowid. It is filled behind the appends (see
+    // `SqliteStore::index_event_text`), not by them.
+    r#"
+    CREATE VIRTUAL TABLE events_text USING fts5(text, content='', contentless_delete=1);
+    INSERT INTO events_text (rowid, text)
+        SELECT e.rowid, f.text FROM events_fts f JOIN events e ON e.id = f.ref;
+    DROP TABLE events_fts;
+    "#,
 ];
 
 /// SQLite-backed [`Store`]. Safe to use from several threads (one connection behind a
@@ -157,11 +167,60 @@ impl SqliteStore {
         })
     }
 
+    /// Brings the full-text index of prompts and responses up to date and returns how
+    /// many events it added.
+    ///
+    /// Appends do not tokenize: [`Store::append_events`] only writes the `events` rows, so
+    /// a hook or a `capture` flush never pays for FTS5. The index follows behind, by rowid
+    /// (events are never deleted, so rowids only grow): every event search calls this
+    /// first, so a search always sees every appended event. Call it yourself to move the
+    /// cost to a moment of your choosing (after an import, say). Safe from several
+    /// processes at once: the catch-up runs under the write lock.
+    pub fn index_event_text(&self) -> Result<usize> {
+        let mut conn = self.conn()?;
+        index_event_text(&mut conn)
+    }
+
     fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn
             .lock()
             .map_err(|_| Error::Storage("store mutex poisoned by a panic".into()))
     }
+}
+
+/// The last event rowid the text index holds (0 when empty).
+fn indexed_up_to(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT rowid FROM events_text ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// See [`SqliteStore::index_event_text`].
+fn index_event_text(conn: &mut Connection) -> Result<usize> {
+    const PENDING: &str = "SELECT EXISTS (SELECT 1 FROM events WHERE rowid > ?1
+                           AND kind IN ('prompt', 'response'))";
+    // Nothing to do is the common case: decide it without the write lock.
+    let done = indexed_up_to(conn)?;
+    if !conn.query_row(PENDING, [done], |r| r.get::<_, bool>(0))? {
+        return Ok(0);
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read under the lock: another process may have caught up meanwhile.
+    let done = indexed_up_to(&tx)?;
+    let added = tx.execute(
+        "INSERT INTO events_text (rowid, text)
+         SELECT rowid, json_extract(data, '$.text') FROM events
+         WHERE rowid > ?1 AND kind IN ('prompt', 'response')
+         ORDER BY rowid",
+        [done],
+    )?;
+    tx.commit()?;
+    Ok(added)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
@@ -262,7 +321,10 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut added = 0;
         {
+            // The next seq per (workspace, session); a batch is nearly always one
+            // session, so the last key is checked before the map.
             let mut next_seq: HashMap<(&str, &str), u64> = HashMap::new();
+            let mut last: Option<((&str, &str), u64)> = None;
             let mut max_seq = tx.prepare_cached(
                 "SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace = ?1 AND session = ?2",
             )?;
@@ -270,16 +332,22 @@ impl Store for SqliteStore {
                 "INSERT OR IGNORE INTO events (id, workspace, session, agent, seq, at, kind, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            let mut insert_fts = tx.prepare_cached(
-                "INSERT INTO events_fts (text, workspace, ref) VALUES (?1, ?2, ?3)",
-            )?;
             for e in events {
                 let key = (e.workspace.as_str(), e.session.as_str());
-                let seq = match next_seq.get(&key) {
-                    Some(s) => *s,
-                    None => {
-                        let m: i64 = max_seq.query_row(params![key.0, key.1], |r| r.get(0))?;
-                        m as u64 + 1
+                let seq = match last {
+                    Some((k, s)) if k == key => s,
+                    _ => {
+                        if let Some((k, s)) = last {
+                            next_seq.insert(k, s);
+                        }
+                        match next_seq.get(&key) {
+                            Some(s) => *s,
+                            None => {
+                                let m: i64 =
+                                    max_seq.query_row(params![key.0, key.1], |r| r.get(0))?;
+                                m as u64 + 1
+                            }
+                        }
                     }
                 };
                 let data = serde_json::to_string(&e.kind)?;
@@ -295,12 +363,9 @@ impl Store for SqliteStore {
                 ])?;
                 if n == 1 {
                     added += 1;
-                    next_seq.insert(key, seq + 1);
-                    if let Some(text) = e.kind.searchable_text() {
-                        insert_fts.execute(params![text, key.0, e.id.as_str()])?;
-                    }
+                    last = Some((key, seq + 1));
                 } else {
-                    next_seq.insert(key, seq);
+                    last = Some((key, seq));
                 }
             }
         }
@@ -564,7 +629,10 @@ impl Store for SqliteStore {
         query: &str,
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
-        let conn = self.conn()?;
+        let mut conn = self.conn()?;
+        if scope == SearchScope::Events {
+            index_event_text(&mut conn)?;
+        }
         let q = match scope {
             SearchScope::Skills => skill_query(&conn, query)?,
             _ => fts_query(query),
@@ -574,7 +642,7 @@ impl Store for SqliteStore {
         };
         let sql = match scope {
             SearchScope::Events => {
-                "SELECT ref, bm25(events_fts) FROM events_fts WHERE events_fts MATCH ?1 AND workspace = ?2 ORDER BY bm25(events_fts) LIMIT ?3"
+                "SELECT e.id, bm25(events_text) FROM events_text JOIN events e ON e.rowid = events_text.rowid WHERE events_text MATCH ?1 AND e.workspace = ?2 ORDER BY bm25(events_text) LIMIT ?3"
             }
             SearchScope::Corrections => {
                 "SELECT ref, bm25(corrections_fts) FROM corrections_fts WHERE corrections_fts MATCH ?1 AND workspace = ?2 ORDER BY bm25(corrections_fts) LIMIT ?3"
