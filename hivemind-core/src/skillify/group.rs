@@ -66,6 +66,66 @@ pub fn changed_tokens(c: &Correction) -> (Vec<String>, Vec<String>) {
     (r, a)
 }
 
+/// The shapes of code a token list cannot see: a name and the punctuation right after
+/// it, up to three characters, when there are at least two (`style={{`, `unwrap()`,
+/// `user!.`). `style={{ … }}` and `style={styles.x}` have the same tokens and different
+/// shapes, so an inline style object a user replaced is a feature, and a rejected
+/// proposal that has one shares it. Quotes end a shape (string contents are not code).
+pub fn code_shapes(text: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if !(c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, c)) = chars.peek() {
+            if !(c.is_alphanumeric() || c == '_') {
+                break;
+            }
+            end = i + c.len_utf8();
+            chars.next();
+        }
+        let name = &text[start..end];
+        if name.chars().count() < 2 || name.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let punct: String = text[end..]
+            .chars()
+            .take_while(|c| c.is_ascii_punctuation() && !matches!(c, '\'' | '"' | '`'))
+            .take(3)
+            .collect();
+        if punct.len() >= 2 {
+            out.insert(format!("{}{punct}", name.to_lowercase()));
+        }
+    }
+    out
+}
+
+/// Shapes only in removed lines, and shapes only in added lines (see [`code_shapes`]).
+/// A proposal refused whole has all its shapes removed.
+pub fn changed_shapes(c: &Correction) -> (Vec<String>, Vec<String>) {
+    let collect = |lines: &mut dyn Iterator<Item = &str>| {
+        let mut set = HashSet::new();
+        for l in lines {
+            set.extend(code_shapes(l));
+        }
+        set
+    };
+    if c.accepted.is_none() || c.diff.is_empty() {
+        let mut removed: Vec<String> = code_shapes(&c.produced).into_iter().collect();
+        removed.sort();
+        return (removed, Vec::new());
+    }
+    let removed = collect(&mut c.diff.removed_lines());
+    let added = collect(&mut c.diff.added_lines());
+    let mut r: Vec<String> = removed.difference(&added).cloned().collect();
+    let mut a: Vec<String> = added.difference(&removed).cloned().collect();
+    r.sort();
+    a.sort();
+    (r, a)
+}
+
 /// How much more a code identifier weighs than a word of prose.
 const IDENTIFIER_BOOST: f32 = 1.5;
 
@@ -201,6 +261,16 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
         add(format!("+{t}"), 2.0);
         add(t.clone(), 1.0);
     }
+    let (removed, added) = changed_shapes(c);
+    for sh in removed {
+        add(
+            format!("-shape:{sh}"),
+            if refused_whole { 0.4 } else { 0.6 },
+        );
+    }
+    for sh in added {
+        add(format!("+shape:{sh}"), 0.6);
+    }
     // A naming convention is a pattern even when no name repeats: `dryRun` → `dry-run`
     // and `outputFormat` → `output-format` are one lesson.
     let (from, to) = style_change(c);
@@ -331,6 +401,31 @@ fn enough_evidence(v: &Features, centroid: &Features) -> bool {
     false
 }
 
+/// A feature of what a correction added (a token, a shape, a naming style).
+fn is_added(k: &str) -> bool {
+    k.starts_with('+') || k.starts_with("style:+")
+}
+
+/// The cosine of `v` with the part of `c` that is not added features. A correction with
+/// nothing added (a proposal refused without a word of what to use instead, a removal)
+/// can only share what a group removed, used or named: the group's added tokens would
+/// make every such correction look far from it.
+fn removed_side_cosine(v: &Features, c: &Features) -> f32 {
+    let (mut dot, mut nc) = (0.0_f32, 0.0_f32);
+    for (k, y) in c.iter().filter(|(k, _)| !is_added(k)) {
+        nc += y * y;
+        if let Some(x) = v.get(k) {
+            dot += x * y;
+        }
+    }
+    let nv = norm(v);
+    if nv == 0.0 || nc == 0.0 {
+        0.0
+    } else {
+        dot / (nv * nc.sqrt())
+    }
+}
+
 /// Groups corrections (already in canonical time order) greedily: each one joins the
 /// group whose centroid is most similar (cosine ≥ `threshold`) among the groups that
 /// share a content feature with it, else starts a new group. Candidate groups come from
@@ -344,6 +439,7 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
     let mut stamp: Vec<usize> = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
         let nv = norm(v);
+        let removed_only = !v.keys().any(|k| is_added(k));
         let mut best: Option<(usize, f32)> = None;
         // Candidates come from the correction's most distinctive content features: a
         // group similar enough to join shares at least one of them.
@@ -366,11 +462,15 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                 if !enough_evidence(v, c) {
                     continue;
                 }
-                let dot: f32 = v.iter().filter_map(|(k, x)| c.get(k).map(|y| x * y)).sum();
-                let to_centroid = if nv > 0.0 && norms[g] > 0.0 {
-                    dot / (nv * norms[g])
+                let to_centroid = if removed_only {
+                    removed_side_cosine(v, c)
                 } else {
-                    0.0
+                    let dot: f32 = v.iter().filter_map(|(k, x)| c.get(k).map(|y| x * y)).sum();
+                    if nv > 0.0 && norms[g] > 0.0 {
+                        dot / (nv * norms[g])
+                    } else {
+                        0.0
+                    }
                 };
                 // A short correction ("no joi - we validate with zod") can be close to
                 // one member and far from a large group's centroid: its closeness to
@@ -380,7 +480,13 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                     .iter()
                     .rev()
                     .take(MEMBERS_COMPARED)
-                    .map(|&m| cosine(v, &vectors[m]))
+                    .map(|&m| {
+                        if removed_only {
+                            removed_side_cosine(v, &vectors[m])
+                        } else {
+                            cosine(v, &vectors[m])
+                        }
+                    })
                     .fold(0.0_f32, f32::max)
                     * MEMBER_DISCOUNT;
                 let sim = to_centroid.max(to_member);
@@ -561,6 +667,69 @@ mod tests {
         let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
         let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
         assert_eq!(with(0), with(2), "{groups:?}");
+        assert_ne!(with(0), with(3), "{groups:?}");
+    }
+
+    #[test]
+    fn code_shapes_tell_an_inline_object_from_a_reference() {
+        let inline = code_shapes("<Text style={{ fontSize: 18 }}>Hi</Text>");
+        assert!(inline.contains("style={{"), "{inline:?}");
+        let reference = code_shapes("<Text style={styles.title}>Hi</Text>");
+        assert!(reference.contains("style={"), "{reference:?}");
+        assert!(!reference.contains("style={{"), "{reference:?}");
+        // Calls keep their punctuation; quotes end a shape; one-letter names and
+        // numbers make none.
+        assert!(code_shapes("let v = cfg.unwrap();").contains("unwrap();"));
+        let import = code_shapes("import x from 'react-native';");
+        assert!(import.iter().all(|s| !s.contains('\'')), "{import:?}");
+        assert!(code_shapes("x.y(); 42);").is_empty());
+    }
+
+    #[test]
+    fn a_refused_proposal_joins_the_corrections_that_removed_its_shape() {
+        let lex = CueLexicon::english();
+        // The fixes keep the `style=` attribute and every token of the object (moved to
+        // a stylesheet): only the shape `style={{` is gone.
+        let cs = vec![
+            correction(
+                CorrectionKind::Modified,
+                "src/Card.tsx",
+                "    <View style={{ padding: 8 }}>{title}</View>\n",
+                Some("    <View style={styles.card}>{title}</View>\n"),
+                None,
+            ),
+            correction(
+                CorrectionKind::UserEdit,
+                "src/Badge.tsx",
+                "  return <Text style={{ margin: 4 }}>{label}</Text>;\n",
+                Some("  return <Text style={styles.badge}>{label}</Text>;\n"),
+                None,
+            ),
+            // Refused whole, without a word: only its shape says what was wrong.
+            correction(
+                CorrectionKind::Rejection,
+                "src/Footer.tsx",
+                "export function Footer() {\n  return <View style={{ borderTopWidth: 1 }}><Text>(c)</Text></View>;\n}\n",
+                None,
+                None,
+            ),
+            // Refused whole too, for something else.
+            correction(
+                CorrectionKind::Rejection,
+                "src/api.ts",
+                "export async function load(): Promise<Item[]> {\n  return fetch(url).then((r) => r.json());\n}\n",
+                None,
+                None,
+            ),
+        ];
+        let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
+        let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        assert_eq!(with(0), with(1), "{groups:?}");
+        assert_eq!(
+            with(0),
+            with(2),
+            "the inline style object joins: {groups:?}"
+        );
         assert_ne!(with(0), with(3), "{groups:?}");
     }
 

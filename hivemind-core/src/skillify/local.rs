@@ -35,7 +35,8 @@ fn features_with<'a>(g: &'a CorrectionGroup, prefix: &str) -> Vec<&'a str> {
     g.top_features
         .iter()
         .filter_map(|(k, _)| k.strip_prefix(prefix))
-        .filter(|k| !k.is_empty())
+        // Tokens only: code shapes (`shape:style={{`) are evidence, not words.
+        .filter(|k| !k.is_empty() && !k.contains(':'))
         .collect()
 }
 
