@@ -230,6 +230,100 @@ fn a_claude_session_with_a_rejection_shows_in_corrections_list() {
     assert_eq!(count("tool_result"), 2);
 }
 
+/// Every correction a hook records links back to events the store holds: a user's edit
+/// of the agent's file to the agent's write and the prompt that explains it, a follow-up
+/// to the agent's output it corrects and the correcting prompt.
+#[test]
+fn corrections_from_hooks_link_to_their_source_events() {
+    let env = new_env();
+    let session = "0b7f5a52-3c1d-4a8e-9f36-5b2d8c6e1a47";
+    let transcript = env.home.join(".claude/projects/-work-project/edit.jsonl");
+    std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+    let p = |event: &str, extra: Value| payload(&env, session, &transcript, event, extra);
+    env.hook(&p("SessionStart", json!({"source": "startup"})));
+    env.hook(&p(
+        "UserPromptSubmit",
+        json!({"prompt": "add a retry helper"}),
+    ));
+
+    // The agent writes a file.
+    let file = env.project.join("retry.py");
+    let written = "import time\n\ndef retry(f):\n    time.sleep(1)\n    return f()\n";
+    std::fs::write(&file, written).unwrap();
+    let input = json!({"file_path": file, "content": written});
+    env.hook(&p(
+        "PreToolUse",
+        json!({"tool_name": "Write", "tool_input": input, "tool_use_id": "toolu_w1"}),
+    ));
+    env.hook(&p(
+        "PostToolUse",
+        json!({"tool_name": "Write", "tool_input": input, "tool_use_id": "toolu_w1",
+               "tool_response": {"type": "create", "filePath": file, "content": written}}),
+    ));
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "Added retry.py."}),
+    ));
+
+    // The user edits it, then explains in the next prompt.
+    let edited =
+        "import asyncio\n\nasync def retry(f):\n    await asyncio.sleep(1)\n    return await f()\n";
+    std::fs::write(&file, edited).unwrap();
+    let why = "I switched retry to asyncio.sleep, time.sleep blocks the event loop";
+    env.hook(&p("UserPromptSubmit", json!({"prompt": why})));
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "Understood."}),
+    ));
+
+    let list = corrections(&env);
+    let edit = list
+        .iter()
+        .find(|c| c["kind"] == "user_edit")
+        .unwrap_or_else(|| panic!("no user edit in {list:#?}"));
+    assert_eq!(edit["reason"], why);
+    let conn = db(&env);
+    let kind_of = |id: &str| -> String {
+        conn.query_row("SELECT kind FROM events WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("source event {id} is not stored: {e}"))
+    };
+    let show = env.json(&[
+        "corrections",
+        "show",
+        edit["id"].as_str().unwrap(),
+        "--json",
+    ]);
+    let sources: Vec<String> = show["source_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    let kinds: Vec<String> = sources.iter().map(|id| kind_of(id)).collect();
+    assert_eq!(kinds, ["tool_result", "prompt"], "{show:#}");
+    let prompt_text: String = conn
+        .query_row(
+            "SELECT json_extract(data, '$.text') FROM events WHERE id = ?1",
+            [&sources[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(prompt_text, why);
+    for c in &list {
+        let ids = c["source_events"].as_array();
+        let show = env.json(&["corrections", "show", c["id"].as_str().unwrap(), "--json"]);
+        let linked = show["source_events"].as_array().unwrap();
+        assert!(!linked.is_empty(), "no source events: {c:#}");
+        if let Some(ids) = ids {
+            assert_eq!(
+                ids.len(),
+                linked.len(),
+                "every linked event is stored: {c:#}"
+            );
+        }
+    }
+}
+
 #[test]
 fn bad_json_on_stdin_exits_0_and_is_logged() {
     let env = new_env();

@@ -136,17 +136,25 @@ impl<'a> HookProcessor<'a> {
                 out.context = self.take(&cx, sel, state)?;
             }
             HookEvent::PromptSubmit { prompt } => {
-                out.corrections += self.check_user_edits(&cx, state, Some(prompt))?;
-                let window =
-                    self.store
-                        .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
-                out.corrections += self.on_prompt(&cx, state, prompt, &window)?;
-                self.append(
+                // Built first so that the corrections it explains can link to it; stored
+                // after them, so that the window below ends before it.
+                let prompt_event = self.event(
                     &cx,
                     EventKind::Prompt {
                         text: prompt.clone(),
                     },
-                )?;
+                );
+                let said = Said {
+                    text: prompt,
+                    event: &prompt_event.id,
+                };
+                out.corrections += self.check_user_edits(&cx, state, Some(said))?;
+                let window =
+                    self.store
+                        .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
+                out.corrections += self.on_prompt(&cx, state, said, &window)?;
+                self.store
+                    .append_events(std::slice::from_ref(&prompt_event))?;
                 state.last_prompt_seq = self
                     .store
                     .last_events(&ws, &session, 1)?
@@ -223,25 +231,28 @@ impl<'a> HookProcessor<'a> {
                         None,
                         0.95,
                     )?;
-                    c.source_events.extend(result_id);
+                    c.source_events.extend(result_id.clone());
                     journal.push(JournalEntry::Correction(Box::new(c)));
                     out.corrections += 1;
                 }
                 match detect::written_file(tool, ti) {
-                    Some(path) => state.files.record(&abs(&path, cx.project)),
+                    Some(path) => state.files.record(&abs(&path, cx.project), result_id),
                     None => state.files.refresh_all(),
                 }
             }
             HookEvent::AgentFileEdit { path, .. } => {
-                journal.push(self.entry(
+                let edit = self.event(
                     &cx,
                     EventKind::ToolCall {
                         tool: "Edit".into(),
                         call_id: None,
                         input: serde_json::json!({"file_path": path}),
                     },
-                ));
-                state.files.record(&abs(path, cx.project));
+                );
+                state
+                    .files
+                    .record(&abs(path, cx.project), Some(edit.id.clone()));
+                journal.push(JournalEntry::Event(Box::new(edit)));
             }
             HookEvent::AgentResponse { text } => {
                 journal.push(self.entry(&cx, EventKind::Response { text: text.clone() }));
@@ -280,9 +291,14 @@ impl<'a> HookProcessor<'a> {
     }
 
     fn entry(&self, cx: &Cx<'_>, kind: EventKind) -> JournalEntry {
+        JournalEntry::Event(Box::new(self.event(cx, kind)))
+    }
+
+    /// A new event of this session, redacted and truncated, not stored yet.
+    fn event(&self, cx: &Cx<'_>, kind: EventKind) -> Event {
         let mut e = Event::new(cx.ws.clone(), cx.session.clone(), cx.agent.clone(), kind);
         crate::capture::sanitize_event(&mut e, self.config.max_tool_output_bytes);
-        JournalEntry::Event(Box::new(e))
+        e
     }
 
     fn budget(&self, agent: &Agent) -> usize {
@@ -323,9 +339,10 @@ impl<'a> HookProcessor<'a> {
         &self,
         cx: &Cx<'_>,
         state: &mut SessionState,
-        prompt: &str,
+        said: Said<'_>,
         window: &[Event],
     ) -> Result<usize> {
+        let prompt = said.text;
         // A silent rejection takes this prompt as its reason; it is not a follow-up too.
         if !state.pending_rejections.is_empty() {
             let ids = std::mem::take(&mut state.pending_rejections);
@@ -344,6 +361,7 @@ impl<'a> HookProcessor<'a> {
                     &self.weights,
                 ) {
                     c.reason = Some(crate::redact::redact(prompt).into_owned());
+                    c.source_events.push(said.event.clone());
                     self.store.update_correction(&c)?;
                 }
             }
@@ -387,6 +405,7 @@ impl<'a> HookProcessor<'a> {
             confidence,
         )?;
         c.source_events.push(source.id.clone());
+        c.source_events.push(said.event.clone());
         self.store.insert_correction(&c)?;
         state.pending_followup = Some(c.id.clone());
         Ok(1)
@@ -453,7 +472,7 @@ impl<'a> HookProcessor<'a> {
         &self,
         cx: &Cx<'_>,
         state: &mut SessionState,
-        prompt: Option<&str>,
+        said: Option<Said<'_>>,
     ) -> Result<usize> {
         if state.files.is_empty() {
             return Ok(0);
@@ -465,11 +484,11 @@ impl<'a> HookProcessor<'a> {
                 continue;
             };
             let diff = crate::model::Diff::between(&before, &after);
-            let reason = prompt
-                .filter(|p| talks_about(p, &diff, &self.lexicon, &self.weights))
-                .map(|p| crate::redact::redact(p).into_owned());
+            let explained =
+                said.filter(|p| talks_about(p.text, &diff, &self.lexicon, &self.weights));
+            let reason = explained.map(|p| crate::redact::redact(p.text).into_owned());
             let target = Target::File(detect::relative_to(&edit.path, cx.project));
-            let c = Correction::new(
+            let mut c = Correction::new(
                 cx.ws.clone(),
                 cx.session.clone(),
                 CorrectionKind::UserEdit,
@@ -479,6 +498,9 @@ impl<'a> HookProcessor<'a> {
                 reason,
                 0.9,
             )?;
+            // The agent's write and, when it explains the edit, the user's prompt.
+            c.source_events.extend(edit.agent_event);
+            c.source_events.extend(explained.map(|p| p.event.clone()));
             self.store.insert_correction(&c)?;
             n += 1;
         }
@@ -688,6 +710,13 @@ pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<
         _ => return None,
     };
     Some(v.to_string())
+}
+
+/// A prompt the user submitted, with the id of its event.
+#[derive(Clone, Copy)]
+struct Said<'a> {
+    text: &'a str,
+    event: &'a crate::model::EventId,
 }
 
 /// Result of [`run_hook`]: what to print and whether to start background mining.

@@ -421,9 +421,20 @@ fn rejected_exit_plan_mode_is_a_tool_result_with_is_error_and_a_rejection() {
         "{accepted}"
     );
     assert!(!c.diff.is_empty());
+    // The rejected call, its result, and the prompt that gave the reason.
+    let reason_prompt = events
+        .iter()
+        .find(|e| {
+            matches!(&e.kind, EventKind::Prompt { text } if text == "Completely outside the search bar entirely")
+        })
+        .expect("the reason's prompt is captured");
     assert_eq!(
         c.source_events,
-        vec![calls[0].id.clone(), result.id.clone()]
+        vec![
+            calls[0].id.clone(),
+            result.id.clone(),
+            reason_prompt.id.clone()
+        ]
     );
 }
 

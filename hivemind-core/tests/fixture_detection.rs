@@ -27,7 +27,8 @@ fn ws() -> WorkspaceId {
     WorkspaceId::new("fixture-detection").unwrap()
 }
 
-/// Imports one file into a fresh store; returns the store and its corrections.
+/// Imports one file into a fresh store; returns the store and its corrections, after
+/// checking that each links back to events of its session that the store holds.
 fn corrections_of(path: &Path) -> (InMemoryStore, Vec<Correction>) {
     let store = InMemoryStore::new();
     let stats = import_file(&store, &ws(), path, 1 << 20, &mut |_| {}).unwrap();
@@ -35,6 +36,17 @@ fn corrections_of(path: &Path) -> (InMemoryStore, Vec<Correction>) {
         .corrections(&ws(), &CorrectionFilter::default())
         .unwrap();
     assert_eq!(stats.corrections, list.len());
+    for c in &list {
+        assert!(!c.source_events.is_empty(), "no source events: {c:?}");
+        let events = store.session_events(&ws(), &c.session, 0, None).unwrap();
+        for id in &c.source_events {
+            assert!(
+                events.iter().any(|e| &e.id == id),
+                "{} links to {id}, which its session does not hold",
+                c.id
+            );
+        }
+    }
     (store, list)
 }
 

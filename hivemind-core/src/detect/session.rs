@@ -84,6 +84,7 @@ impl SessionDetector {
                             &self.weights,
                         ) {
                             c.reason = Some(text.clone());
+                            c.source_events.push(e.id.clone());
                         }
                         self.pending.push(c);
                     }
@@ -145,6 +146,11 @@ impl SessionDetector {
                         ) {
                             c.id = derived_id(e, CorrectionKind::Modified);
                             c.created_at = e.at;
+                            c.source_events = call
+                                .map(|c| c.id.clone())
+                                .into_iter()
+                                .chain([e.id.clone()])
+                                .collect();
                             out.push(c);
                         }
                     }
@@ -180,7 +186,8 @@ impl SessionDetector {
             }
             EventKind::Interrupt { .. } if e.agent == crate::model::Agent::Codex => {
                 // An aborted Codex turn: the agent's last output, corrected by the next prompt.
-                if let Some((target, produced, _)) = detect::last_agent_output(&self.window) {
+                if let Some((target, produced, source)) = detect::last_agent_output(&self.window) {
+                    let source = source.id.clone();
                     if let Ok(mut c) = Correction::new(
                         e.workspace.clone(),
                         e.session.clone(),
@@ -193,6 +200,7 @@ impl SessionDetector {
                     ) {
                         c.id = derived_id(e, CorrectionKind::Rejection);
                         c.created_at = e.at;
+                        c.source_events = vec![source, e.id.clone()];
                         self.awaiting_reason.push(c);
                     }
                 }

@@ -6,6 +6,7 @@
 //! difference the agent did not make is the user's. Large or binary files are hashed
 //! only (bounded work); the tracker itself is bounded to [`MAX_TRACKED`] files.
 
+use crate::model::EventId;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -27,6 +28,9 @@ pub struct TrackedFile {
     pub content: Option<String>,
     /// Order of recording (for eviction).
     pub tick: u64,
+    /// The event in which the agent wrote it last (a tool call or result), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventId>,
 }
 
 /// A user edit found on disk.
@@ -38,6 +42,8 @@ pub struct UserEdit {
     pub before: Option<String>,
     /// What is on disk now (when small text).
     pub after: Option<String>,
+    /// The event in which the agent wrote what the user changed, when known.
+    pub agent_event: Option<EventId>,
 }
 
 /// The per-session set of agent-written files.
@@ -95,19 +101,22 @@ impl FileTracker {
         self.files.get(path).and_then(|f| f.content.as_deref())
     }
 
-    /// Records the current disk state of `path` as written by the agent.
-    pub fn record(&mut self, path: &str) {
+    /// Records the current disk state of `path` as written by the agent, in `event`
+    /// (`None` keeps the event recorded before, if any).
+    pub fn record(&mut self, path: &str, event: Option<EventId>) {
         let Some(snap) = snapshot(Path::new(path)) else {
             self.files.remove(path);
             return;
         };
         self.tick += 1;
+        let event = event.or_else(|| self.files.get(path).and_then(|f| f.event.clone()));
         self.files.insert(
             path.to_string(),
             TrackedFile {
                 hash: snap.hash,
                 content: snap.content,
                 tick: self.tick,
+                event,
             },
         );
         while self.files.len() > MAX_TRACKED {
@@ -130,7 +139,7 @@ impl FileTracker {
     pub fn refresh_all(&mut self) {
         let paths: Vec<String> = self.files.keys().cloned().collect();
         for p in paths {
-            self.record(&p);
+            self.record(&p, None);
         }
     }
 
@@ -151,6 +160,7 @@ impl FileTracker {
                     path: p.clone(),
                     before: old.content.clone(),
                     after: snap.content.clone(),
+                    agent_event: old.event.clone(),
                 });
                 old.hash = snap.hash;
                 old.content = snap.content;
@@ -171,17 +181,25 @@ mod tests {
         let p = f.to_str().unwrap().to_string();
         std::fs::write(&f, "x = 1\n").unwrap();
         let mut t = FileTracker::default();
-        t.record(&p);
+        let write = EventId::generate();
+        t.record(&p, Some(write.clone()));
         assert!(t.check().is_empty());
         std::fs::write(&f, "x = 2\n").unwrap();
         let edits = t.check();
         assert_eq!(edits.len(), 1);
         assert_eq!(edits[0].before.as_deref(), Some("x = 1\n"));
         assert_eq!(edits[0].after.as_deref(), Some("x = 2\n"));
+        assert_eq!(
+            edits[0].agent_event.as_ref(),
+            Some(&write),
+            "links the agent's write"
+        );
         assert!(t.check().is_empty(), "reported once");
         std::fs::write(&f, "x = 3\n").unwrap();
-        t.record(&p); // the agent wrote it
+        t.record(&p, None); // the agent wrote it (a shell command: no event of its own)
         assert!(t.check().is_empty());
+        std::fs::write(&f, "x = 4\n").unwrap();
+        assert_eq!(t.check()[0].agent_event.as_ref(), Some(&write), "kept");
     }
 
     #[test]
@@ -190,12 +208,12 @@ mod tests {
         let f = dir.path().join("b.bin");
         std::fs::write(&f, [0u8, 1, 2, 3]).unwrap();
         let mut t = FileTracker::default();
-        t.record(f.to_str().unwrap());
+        t.record(f.to_str().unwrap(), None);
         assert_eq!(t.content(f.to_str().unwrap()), None);
         for i in 0..(MAX_TRACKED + 5) {
             let g = dir.path().join(format!("f{i}.txt"));
             std::fs::write(&g, "x").unwrap();
-            t.record(g.to_str().unwrap());
+            t.record(g.to_str().unwrap(), None);
         }
         assert_eq!(t.paths().count(), MAX_TRACKED);
     }
