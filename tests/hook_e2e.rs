@@ -467,6 +467,10 @@ fn sigkilled_hooks_never_corrupt_the_store_nor_lose_completed_events() {
     }
     eprintln!("{} hooks completed, {killed} killed", completed.len());
     assert!(!completed.is_empty());
+    assert!(
+        killed > 0,
+        "no hook was killed mid-flight: the test proved nothing"
+    );
 
     // `corrections list` folds the session journals into the store.
     corrections(&env);

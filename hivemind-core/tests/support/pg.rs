@@ -2,8 +2,8 @@
 //!
 //! The server is `HIVEMIND_PG_TEST_URL`, else `postgres://postgres@127.0.0.1:5432/test`.
 //! When the variable is unset and the default server is unreachable, tests print why
-//! and return early (a machine without PostgreSQL); when the variable is set, an
-//! unreachable server is a failure.
+//! and return early (a machine without PostgreSQL), except under CI (`CI` set), where
+//! that is a failure; when the variable is set, an unreachable server is a failure.
 #![allow(dead_code)]
 
 use hivemind_core::{PgOptions, PostgresStore};
@@ -26,6 +26,12 @@ pub fn url() -> Option<String> {
         cfg.connect_timeout(Duration::from_secs(3));
         match cfg.connect(postgres::NoTls) {
             Ok(_) => Some(DEFAULT_URL.to_string()),
+            Err(e) if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
+                panic!(
+                    "CI is set and the PostgreSQL test server {DEFAULT_URL} is unreachable \
+                     ({e}); CI must run the PostgreSQL tests"
+                )
+            }
             Err(e) => {
                 eprintln!(
                     "SKIPPED: PostgreSQL tests need a server: HIVEMIND_PG_TEST_URL is unset and \
