@@ -760,7 +760,8 @@ impl Hivemind {
     /// The context to put before the agent acts, for frameworks that build their own
     /// prompts: the skills relevant to `prompt`, and on the session's first call the
     /// most important ones, within `budget_tokens`. Skills already given to this
-    /// session are not repeated.
+    /// session are not repeated, and each skill's first injection into a session is
+    /// recorded for [`report`](crate::report) (did the lesson stop the mistake?).
     pub fn context_for(
         &self,
         session: &SessionId,
@@ -768,27 +769,64 @@ impl Hivemind {
         budget_tokens: usize,
     ) -> Result<crate::skills::select::Selection> {
         self.check_open()?;
-        use crate::skills::select;
         let ws = &self.inner.workspace;
         let key = format!("session:{session}");
-        let mut state: crate::hook::SessionState = self
-            .inner
-            .store
-            .get_state(ws, &key)?
+        let stored = self.inner.store.get_state(ws, &key)?;
+        if stored.is_none() {
+            // A session's first call: counted like a hook's SessionStart, for `report`.
+            crate::report::note_session_started(self.inner.store.as_ref(), ws)?;
+        }
+        let mut state: crate::hook::SessionState = stored
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        let first = state.injected.is_empty();
+        let sel = self.select_context(&state.injected, prompt, budget_tokens)?;
+        let fresh: Vec<String> = sel
+            .full
+            .iter()
+            .filter(|n| !state.injected.contains(n))
+            .cloned()
+            .collect();
+        crate::report::note_injected(self.inner.store.as_ref(), ws, session, &fresh)?;
+        state.injected.extend(fresh);
+        self.inner
+            .store
+            .set_state(ws, &key, &serde_json::to_string(&state)?)?;
+        Ok(sel)
+    }
+
+    /// What [`context_for`](Self::context_for) would return for a new session, without
+    /// recording anything (`hivemind context` previews with it).
+    pub fn preview_context(
+        &self,
+        prompt: &str,
+        budget_tokens: usize,
+    ) -> Result<crate::skills::select::Selection> {
+        self.check_open()?;
+        self.select_context(&[], prompt, budget_tokens)
+    }
+
+    /// The selection for a session that already received `injected`: the skills relevant
+    /// to `prompt`, plus the session-start index on a session's first call.
+    fn select_context(
+        &self,
+        injected: &[String],
+        prompt: &str,
+        budget_tokens: usize,
+    ) -> Result<crate::skills::select::Selection> {
+        use crate::skills::select;
+        let ws = &self.inner.workspace;
+        let first = injected.is_empty();
         let mut sel = select::for_prompt(
             self.inner.store.as_ref(),
             ws,
             prompt,
             &[],
             budget_tokens,
-            &state.injected,
+            injected,
         )?;
         if first {
             let used = select::estimate_tokens(&sel.text);
-            let mut already = state.injected.clone();
+            let mut already = injected.to_vec();
             already.extend(sel.full.iter().cloned());
             let room = select::MAX_CONTEXT_CHARS.saturating_sub(sel.text.chars().count() + 2) / 4;
             let start_budget = budget_tokens.saturating_sub(used + 1).min(room);
@@ -804,10 +842,6 @@ impl Hivemind {
                 sel.indexed.extend(start.indexed);
             }
         }
-        state.injected.extend(sel.full.iter().cloned());
-        self.inner
-            .store
-            .set_state(ws, &key, &serde_json::to_string(&state)?)?;
         Ok(sel)
     }
 }

@@ -128,10 +128,8 @@ pub fn skillify(hm: &Hivemind, json: bool) -> Result<()> {
 }
 
 pub fn context(hm: &Hivemind, prompt: &str, budget: Option<usize>, json: bool) -> Result<()> {
-    let session =
-        hivemind_core::SessionId::new(format!("preview-{}", hivemind_core::EventId::generate()))?;
     let budget = budget.unwrap_or(hm.config().budget_tokens);
-    let sel = hm.context_for(&session, prompt, budget)?;
+    let sel = hm.preview_context(prompt, budget)?;
     let mut o = out();
     if json {
         serde_json::to_writer_pretty(&mut o, &sel)?;
