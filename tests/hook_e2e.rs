@@ -324,6 +324,117 @@ fn corrections_from_hooks_link_to_their_source_events() {
     }
 }
 
+/// Codex's Stop carries no assistant text: the hook reads the rollout at
+/// `transcript_path` from where it stopped, for the agent's messages and aborted turns.
+/// An aborted turn is a rejection of the agent's last output, explained by the next
+/// prompt; reading the rollout again adds nothing.
+#[test]
+fn codex_stop_reads_the_rollout_for_messages_and_aborted_turns() {
+    let env = new_env();
+    let session = "019a2b3c-4d5e-7f60-8a9b-0c1d2e3f4a5b";
+    let rollout = env.home.join(".codex/sessions/2026/11/28/rollout-x.jsonl");
+    std::fs::create_dir_all(rollout.parent().unwrap()).unwrap();
+    let line = |ts: &str, ty: &str, payload: Value| {
+        json!({"timestamp": ts, "type": ty, "payload": payload}).to_string() + "\n"
+    };
+    let p = |event: &str, extra: Value| {
+        let mut v = json!({"session_id": session, "transcript_path": rollout, "cwd": env.project,
+                           "hook_event_name": event, "turn_id": "t1"});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        env.hook_as("codex", &v)
+    };
+    let append = |text: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&rollout)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    append(&line(
+        "2026-11-28T10:00:00.000Z",
+        "session_meta",
+        json!({"id": session, "cwd": env.project}),
+    ));
+    p("SessionStart", json!({"source": "startup"}));
+    p(
+        "UserPromptSubmit",
+        json!({"prompt": "bump the lodash version"}),
+    );
+    let cmd = json!({"command": ["bash", "-lc", "npm install lodash@4.17.21"]});
+    p(
+        "PreToolUse",
+        json!({"tool_name": "shell", "tool_input": cmd, "call_id": "c1"}),
+    );
+    let said = "I'll install the new lodash with npm.";
+    append(&line(
+        "2026-11-28T10:00:05.000Z",
+        "event_msg",
+        json!({"type": "agent_message", "message": said}),
+    ));
+    append(&line(
+        "2026-11-28T10:00:06.000Z",
+        "event_msg",
+        json!({"type": "turn_aborted", "reason": "interrupted"}),
+    ));
+    // A line still being written is left for the next read.
+    append(
+        r#"{"timestamp":"2026-11-28T10:00:07.000Z","type":"event_msg","payload":{"type":"agent_mes"#,
+    );
+    p("Stop", json!({}));
+
+    let conn = db(&env);
+    let texts: Vec<String> = conn
+        .prepare("SELECT json_extract(data, '$.text') FROM events WHERE session = ?1 AND kind = 'response'")
+        .unwrap()
+        .query_map([session], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(texts, [said], "the agent's message, from the rollout");
+    let list = corrections(&env);
+    let c = list
+        .iter()
+        .find(|c| c["kind"] == "rejection")
+        .unwrap_or_else(|| panic!("the aborted turn is a rejection: {list:#?}"));
+    assert!(
+        c["produced"]
+            .as_str()
+            .unwrap()
+            .contains("npm install lodash"),
+        "{c:#}"
+    );
+
+    // The user explains; the rejection takes the prompt as its reason.
+    let why = "don't use npm, this repo uses pnpm for every install";
+    p("UserPromptSubmit", json!({"prompt": why}));
+    let list = corrections(&env);
+    let c = list.iter().find(|c| c["kind"] == "rejection").unwrap();
+    assert_eq!(c["reason"], why, "{c:#}");
+
+    // The half-written line completes; reading again adds only it.
+    append("sage\",\"message\":\"Switched to pnpm.\"}}\n");
+    p("Stop", json!({}));
+    p("Stop", json!({}));
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE session = ?1 AND kind IN ('response', 'interrupt')",
+            [session],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 3, "two messages and one abort, each once");
+    assert_eq!(
+        corrections(&env)
+            .iter()
+            .filter(|c| c["kind"] == "rejection")
+            .count(),
+        1
+    );
+}
+
 #[test]
 fn bad_json_on_stdin_exits_0_and_is_logged() {
     let env = new_env();

@@ -260,6 +260,13 @@ impl<'a> HookProcessor<'a> {
             HookEvent::Stop { last_message } => {
                 out.corrections +=
                     self.read_transcript(&cx, state, input.transcript_path.as_deref())?;
+                let said_nothing = last_message.as_ref().is_none_or(|t| t.trim().is_empty());
+                out.corrections += self.read_codex_rollout(
+                    &cx,
+                    state,
+                    input.transcript_path.as_deref(),
+                    said_nothing,
+                )?;
                 if let Some(text) = last_message.as_ref().filter(|t| !t.trim().is_empty()) {
                     self.append(&cx, EventKind::Response { text: text.clone() })?;
                 }
@@ -273,6 +280,8 @@ impl<'a> HookProcessor<'a> {
             HookEvent::SessionEnd { reason } => {
                 out.corrections +=
                     self.read_transcript(&cx, state, input.transcript_path.as_deref())?;
+                out.corrections +=
+                    self.read_codex_rollout(&cx, state, input.transcript_path.as_deref(), true)?;
                 self.settle_followup(&cx, state)?;
                 out.corrections += self.check_user_edits(&cx, state, None)?;
                 self.append(
@@ -507,6 +516,122 @@ impl<'a> HookProcessor<'a> {
         Ok(n)
     }
 
+    /// Reads the Codex rollout at `transcript_path` from where the last call stopped, for
+    /// what Codex hooks do not carry: the agent's messages (its Stop payload has no text;
+    /// taken only when `want_responses`) and aborted turns, which become rejections of
+    /// the agent's last output, explained by the next prompt. Reads at most
+    /// [`MAX_ROLLOUT_READ`] bytes per call and only whole lines.
+    fn read_codex_rollout(
+        &self,
+        cx: &Cx<'_>,
+        state: &mut SessionState,
+        path: Option<&Path>,
+        want_responses: bool,
+    ) -> Result<usize> {
+        use std::io::Read;
+        let Some(path) = path else { return Ok(0) };
+        if *cx.agent != Agent::Codex {
+            return Ok(0);
+        }
+        let Ok(mut file) = std::fs::File::open(path) else {
+            tracing::debug!("rollout {} not readable", path.display());
+            return Ok(0);
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len < state.transcript_offset {
+            state.transcript_offset = 0; // rewritten: start over, ids dedupe
+        }
+        // Far behind (a first read of a long rollout): only the latest part matters.
+        let start = state
+            .transcript_offset
+            .max(len.saturating_sub(MAX_ROLLOUT_READ));
+        if file.seek(SeekFrom::Start(start)).is_err() {
+            return Ok(0);
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = file.take(MAX_ROLLOUT_READ).read_to_end(&mut bytes) {
+            tracing::warn!("cannot read rollout {}: {e}", path.display());
+            return Ok(0);
+        }
+        // Whole lines only: a line being written is read next time.
+        let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        bytes.truncate(end);
+        state.transcript_offset = start + end as u64;
+        let reader = crate::ingest::codex_rollout::CodexRolloutReader::new(
+            &bytes[..],
+            cx.ws.clone(),
+            cx.session.clone(),
+        );
+        let mut keep = Vec::new();
+        for item in reader {
+            let IngestItem::Event(mut e) = item else {
+                continue;
+            };
+            let wanted = match &e.kind {
+                EventKind::Interrupt { .. } => true,
+                EventKind::Response { .. } => want_responses,
+                _ => false,
+            };
+            if !wanted {
+                continue;
+            }
+            // The hook's session, and an id from the content (the reader's ids count
+            // lines from where this read started).
+            e.session = cx.session.clone();
+            let key = format!(
+                "codex-hook:{}:{}:{}",
+                cx.session,
+                e.at.to_rfc3339(),
+                serde_json::to_string(&e.kind)?
+            );
+            e.id = crate::model::EventId::derived(&key);
+            crate::capture::sanitize_event(&mut e, self.config.max_tool_output_bytes);
+            keep.push(*e);
+        }
+        if keep.is_empty() {
+            return Ok(0);
+        }
+        let window =
+            self.store
+                .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(1000))?;
+        let added = self.store.append_events(&keep)?;
+        if added == 0 {
+            return Ok(0); // read before: nothing new
+        }
+        let mut n = 0;
+        for e in keep
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Interrupt { .. }))
+        {
+            // The turn the user stopped: what the agent did last in it (hook events carry
+            // this machine's clock and the rollout Codex's, so order is not compared).
+            let Some((target, produced, source)) = detect::last_agent_output(&window) else {
+                continue;
+            };
+            let target = match target {
+                Target::File(p) => Target::File(detect::relative_to(&p, cx.project)),
+                t => t,
+            };
+            let mut c = Correction::new(
+                cx.ws.clone(),
+                cx.session.clone(),
+                CorrectionKind::Rejection,
+                target,
+                crate::redact::redact(&produced).into_owned(),
+                None,
+                None,
+                0.7,
+            )?;
+            c.id = crate::model::CorrectionId::derived(&format!("codex-abort:{}", e.id));
+            c.source_events = vec![source.id.clone(), e.id.clone()];
+            if self.store.insert_correction(&c)? {
+                state.pending_rejections.push(c.id.clone());
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Reads the Claude Code transcript from where the last call stopped, for what hooks
     /// do not carry: rejections (and their feedback), interrupts, `edited_text_file`.
     fn read_transcript(
@@ -711,6 +836,9 @@ pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<
     };
     Some(v.to_string())
 }
+
+/// The most a Codex rollout read takes per hook call (bounded time).
+const MAX_ROLLOUT_READ: u64 = 4 << 20;
 
 /// A prompt the user submitted, with the id of its event.
 #[derive(Clone, Copy)]

@@ -99,8 +99,13 @@ impl Sandbox {
 
     /// Runs `hivemind hook --agent claude-code` with `stdin`.
     pub fn hook_raw(&self, stdin: &[u8]) -> Output {
+        self.hook_raw_as("claude-code", stdin)
+    }
+
+    /// One hook call of `agent` (`claude-code`, `codex`, `cursor`); its raw output.
+    pub fn hook_raw_as(&self, agent: &str, stdin: &[u8]) -> Output {
         let mut child = self
-            .cmd(&["hook", "--agent", "claude-code"])
+            .cmd(&["hook", "--agent", agent])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -112,7 +117,12 @@ impl Sandbox {
 
     /// One Claude Code hook call, which must exit 0; its stdout.
     pub fn hook(&self, payload: &Value) -> String {
-        let out = self.hook_raw(payload.to_string().as_bytes());
+        self.hook_as("claude-code", payload)
+    }
+
+    /// One hook call of `agent`, which must exit 0; its stdout.
+    pub fn hook_as(&self, agent: &str, payload: &Value) -> String {
+        let out = self.hook_raw_as(agent, payload.to_string().as_bytes());
         assert!(
             out.status.success(),
             "hook {payload} failed: {}",

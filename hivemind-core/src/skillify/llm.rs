@@ -699,7 +699,7 @@ struct ModelVerdict {
 }
 
 /// The first JSON object with a `verdict` field in `text` (models wrap it in prose,
-/// ```json fences or a reasoning block).
+/// Markdown `json` code fences or a reasoning block).
 fn extract_verdict(text: &str) -> Option<ModelVerdict> {
     let text = match text.char_indices().nth(MAX_ANSWER_CHARS) {
         Some((cut, _)) => &text[..cut],
