@@ -10,7 +10,8 @@ fn open(home: &std::path::Path) -> Hivemind {
     let mut config = Config::with_home(home);
     config.workspace = Some(WorkspaceId::new("acme").unwrap());
     config.no_llm = true;
-    Hivemind::open(config).unwrap()
+    // The temp dir is the project too: skills are written under it, not the cwd.
+    Hivemind::open_in(config, Some(home.to_path_buf())).unwrap()
 }
 
 fn npm_correction(hm: &Hivemind, session: &str, package: &str) {
