@@ -5,9 +5,10 @@
 use chrono::{Duration, TimeZone, Utc};
 use hivemind_core::model::{Provenance, Skill, SkillName};
 use hivemind_core::skills::format::validate_file;
+use hivemind_core::store::{SearchHit, SearchScope, SkillSummary};
 use hivemind_core::{
-    Config, Correction, CorrectionKind, Hivemind, InMemoryStore, SessionId, SqliteStore, Store,
-    Target, WorkspaceId,
+    Config, Correction, CorrectionFilter, CorrectionKind, Event, Hivemind, InMemoryStore, Result,
+    SessionId, SqliteStore, Store, Target, WorkspaceId,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,9 +99,104 @@ fn workload() -> Vec<Correction> {
     out
 }
 
+/// A store that lists corrections in an order of its own (a permutation drawn from a
+/// seed), as another backend could: what the miner sees is permuted, not only what was
+/// inserted.
+#[derive(Debug)]
+struct PermutingStore {
+    inner: InMemoryStore,
+    seed: Option<u64>,
+}
+
+fn permute<T>(items: &mut [T], seed: u64) {
+    // Fisher–Yates with a small LCG from the seed.
+    let mut state = seed | 1;
+    for i in (1..items.len()).rev() {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        items.swap(i, (state >> 33) as usize % (i + 1));
+    }
+}
+
+impl Store for PermutingStore {
+    fn append_events(&self, events: &[Event]) -> Result<usize> {
+        self.inner.append_events(events)
+    }
+    fn session_events(
+        &self,
+        w: &WorkspaceId,
+        s: &SessionId,
+        after: u64,
+        limit: Option<usize>,
+    ) -> Result<Vec<Event>> {
+        self.inner.session_events(w, s, after, limit)
+    }
+    fn last_events(&self, w: &WorkspaceId, s: &SessionId, n: usize) -> Result<Vec<Event>> {
+        self.inner.last_events(w, s, n)
+    }
+    fn insert_correction(&self, c: &Correction) -> Result<bool> {
+        self.inner.insert_correction(c)
+    }
+    fn update_correction(&self, c: &Correction) -> Result<()> {
+        self.inner.update_correction(c)
+    }
+    fn corrections(&self, w: &WorkspaceId, f: &CorrectionFilter) -> Result<Vec<Correction>> {
+        let mut list = self.inner.corrections(w, f)?;
+        if let Some(seed) = self.seed {
+            permute(&mut list, seed);
+        }
+        Ok(list)
+    }
+    fn upsert_skill(&self, s: &Skill) -> Result<bool> {
+        self.inner.upsert_skill(s)
+    }
+    fn skills(&self, w: &WorkspaceId) -> Result<Vec<Skill>> {
+        self.inner.skills(w)
+    }
+    fn skill_index(&self, w: &WorkspaceId, limit: usize) -> Result<Vec<SkillSummary>> {
+        self.inner.skill_index(w, limit)
+    }
+    fn skill(&self, w: &WorkspaceId, name: &SkillName) -> Result<Option<Skill>> {
+        self.inner.skill(w, name)
+    }
+    fn search(
+        &self,
+        w: &WorkspaceId,
+        scope: SearchScope,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        self.inner.search(w, scope, q, limit)
+    }
+    fn get_state(&self, w: &WorkspaceId, key: &str) -> Result<Option<String>> {
+        self.inner.get_state(w, key)
+    }
+    fn set_state(&self, w: &WorkspaceId, key: &str, value: &str) -> Result<()> {
+        self.inner.set_state(w, key, value)
+    }
+    fn incr_counter(&self, w: &WorkspaceId, key: &str, by: i64) -> Result<i64> {
+        self.inner.incr_counter(w, key, by)
+    }
+    fn workspaces(&self) -> Result<Vec<WorkspaceId>> {
+        self.inner.workspaces()
+    }
+}
+
 /// name → (version, sorted lineage, description, body)
 fn mine(corrections: &[Correction]) -> BTreeMap<String, (u32, Vec<String>, String, String)> {
-    let store = Arc::new(InMemoryStore::new());
+    mine_seen_in(corrections, None)
+}
+
+/// Like `mine`, with the store listing corrections permuted by `seed`.
+fn mine_seen_in(
+    corrections: &[Correction],
+    seed: Option<u64>,
+) -> BTreeMap<String, (u32, Vec<String>, String, String)> {
+    let store = Arc::new(PermutingStore {
+        inner: InMemoryStore::new(),
+        seed,
+    });
     for c in corrections {
         store.insert_correction(c).unwrap();
     }
@@ -134,14 +230,10 @@ proptest! {
     fn permuting_corrections_yields_the_same_skills(seed in any::<u64>()) {
         let base = workload();
         let expected = mine(&base);
+        // Inserted in another order, and listed by the store in yet another.
         let mut shuffled = base.clone();
-        // Fisher–Yates with a small LCG from the seed.
-        let mut state = seed | 1;
-        for i in (1..shuffled.len()).rev() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            shuffled.swap(i, (state >> 33) as usize % (i + 1));
-        }
-        prop_assert_eq!(mine(&shuffled), expected);
+        permute(&mut shuffled, seed);
+        prop_assert_eq!(mine_seen_in(&shuffled, Some(seed.rotate_left(17))), expected);
     }
 }
 

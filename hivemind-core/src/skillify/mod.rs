@@ -309,6 +309,13 @@ pub async fn mine(
     opts: &SkillifyOptions,
 ) -> Result<SkillifyReport> {
     let mut corrections = store.corrections(ws, &CorrectionFilter::default())?;
+    // Canonical order whatever the store's: grouping is greedy in this order, so the
+    // same corrections always make the same skills.
+    corrections.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.id.as_str().cmp(b.id.as_str()))
+    });
     if opts.scope == MiningScope::Me {
         let mut mine = Vec::with_capacity(corrections.len());
         for c in corrections {
