@@ -47,6 +47,31 @@ pub fn render(skill: &Skill) -> String {
     out
 }
 
+/// Does YAML read this scalar as a string? Quoted ones are; a plain one is unless it is
+/// empty, a collection, or reads as a number, a boolean or null (`42`, `1.5`, `true`,
+/// `no`, `null`, `~`).
+fn is_yaml_string(v: &str) -> bool {
+    if v.starts_with('"') {
+        return serde_json::from_str::<String>(v).is_ok();
+    }
+    if v.starts_with('\'') {
+        return v.len() >= 2 && v.ends_with('\'');
+    }
+    if v.is_empty() || v.starts_with(['[', '{', '-', '&', '*', '!', '|', '>']) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    let keyword = matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "~"
+    );
+    let number = lower.parse::<f64>().is_ok()
+        || lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan");
+    !(keyword || number)
+}
+
 fn unquote(v: &str) -> String {
     let v = v.trim();
     if v.starts_with('"') {
@@ -188,9 +213,7 @@ pub fn validate_file(path: &std::path::Path) -> std::result::Result<(), Vec<Stri
         if indented {
             if !in_meta {
                 problems.push(format!("indented key {k:?} outside metadata"));
-            } else if !(v.starts_with('"') && serde_json::from_str::<String>(v).is_ok())
-                && (v.is_empty() || v.starts_with(['[', '{', '-']))
-            {
+            } else if !is_yaml_string(v) {
                 problems.push(format!("metadata value of {k:?} is not a string"));
             }
             continue;
@@ -327,6 +350,28 @@ mod tests {
         )
         .unwrap();
         assert!(validate_file(&path).unwrap_err()[0].contains("500"));
+
+        // Metadata values must be strings: YAML reads these plain scalars as others.
+        for value in ["42", "1.5", "true", "no", "null", "~", "[a, b]", "{a: 1}", ""] {
+            std::fs::write(
+                &path,
+                format!("---\nname: use-pnpm\ndescription: d\nmetadata:\n  support: {value}\n---\nbody\n"),
+            )
+            .unwrap();
+            let problems = validate_file(&path).unwrap_err();
+            assert!(
+                problems.iter().any(|p| p.contains("not a string")),
+                "{value:?}: {problems:?}"
+            );
+        }
+        for value in ["\"42\"", "'true'", "hivemind-local", "2026-11-28 x"] {
+            std::fs::write(
+                &path,
+                format!("---\nname: use-pnpm\ndescription: d\nmetadata:\n  support: {value}\n---\nbody\n"),
+            )
+            .unwrap();
+            assert_eq!(validate_file(&path), Ok(()), "{value:?}");
+        }
     }
 
     #[test]
