@@ -148,11 +148,16 @@ impl<'a> HookProcessor<'a> {
                     text: prompt,
                     event: &prompt_event.id,
                 };
-                out.corrections += self.check_user_edits(&cx, state, Some(said))?;
+                let edits = self.check_user_edits(&cx, state, Some(said))?;
+                out.corrections += edits.found;
                 let window =
                     self.store
                         .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
-                out.corrections += self.on_prompt(&cx, state, said, &window)?;
+                // A prompt that explains the user's own edit is that edit's reason, not a
+                // correction of the agent's output (which the user already fixed).
+                if !edits.explained {
+                    out.corrections += self.on_prompt(&cx, state, said, &window)?;
+                }
                 self.store
                     .append_events(std::slice::from_ref(&prompt_event))?;
                 state.last_prompt_seq = self
@@ -160,16 +165,20 @@ impl<'a> HookProcessor<'a> {
                     .last_events(&ws, &session, 1)?
                     .first()
                     .map_or(0, |e| e.seq);
-                let touched = touched_terms(&window);
-                let sel = select::for_prompt(
-                    self.store,
-                    &ws,
-                    prompt,
-                    &touched,
-                    self.budget(&input.agent),
-                    &state.injected,
-                )?;
-                out.context = self.take(&cx, sel, state)?;
+                // Cursor shows hook context only at session start: nothing selected here
+                // is delivered, so nothing is recorded as injected.
+                if input.agent != Agent::Cursor {
+                    let touched = touched_terms(&window);
+                    let sel = select::for_prompt(
+                        self.store,
+                        &ws,
+                        prompt,
+                        &touched,
+                        self.budget(&input.agent),
+                        &state.injected,
+                    )?;
+                    out.context = self.take(&cx, sel, state)?;
+                }
             }
             HookEvent::PreToolUse {
                 tool,
@@ -191,8 +200,9 @@ impl<'a> HookProcessor<'a> {
                 response,
                 call_id,
             } => {
-                if input.agent != Agent::ClaudeCode {
-                    // Hosts without PreToolUse still get the call recorded.
+                if input.agent == Agent::Cursor {
+                    // Cursor has no PreToolUse: its call is recorded here. Claude Code and
+                    // Codex recorded it at PreToolUse.
                     journal.push(self.entry(
                         &cx,
                         EventKind::ToolCall {
@@ -271,7 +281,7 @@ impl<'a> HookProcessor<'a> {
                     self.append(&cx, EventKind::Response { text: text.clone() })?;
                 }
                 self.settle_followup(&cx, state)?;
-                out.corrections += self.check_user_edits(&cx, state, None)?;
+                out.corrections += self.check_user_edits(&cx, state, None)?.found;
                 state.turns += 1;
                 let n = self.config.skillify_every_n_turns;
                 out.start_skillify = n > 0 && state.turns % n == 0;
@@ -283,7 +293,7 @@ impl<'a> HookProcessor<'a> {
                 out.corrections +=
                     self.read_codex_rollout(&cx, state, input.transcript_path.as_deref(), true)?;
                 self.settle_followup(&cx, state)?;
-                out.corrections += self.check_user_edits(&cx, state, None)?;
+                out.corrections += self.check_user_edits(&cx, state, None)?.found;
                 self.append(
                     &cx,
                     EventKind::SessionEnd {
@@ -482,11 +492,11 @@ impl<'a> HookProcessor<'a> {
         cx: &Cx<'_>,
         state: &mut SessionState,
         said: Option<Said<'_>>,
-    ) -> Result<usize> {
+    ) -> Result<UserEdits> {
+        let mut found = UserEdits::default();
         if state.files.is_empty() {
-            return Ok(0);
+            return Ok(found);
         }
-        let mut n = 0;
         for edit in state.files.check() {
             let (Some(before), Some(after)) = (edit.before, edit.after) else {
                 tracing::debug!("user edited {} (binary or large): hash only", edit.path);
@@ -511,9 +521,10 @@ impl<'a> HookProcessor<'a> {
             c.source_events.extend(edit.agent_event);
             c.source_events.extend(explained.map(|p| p.event.clone()));
             self.store.insert_correction(&c)?;
-            n += 1;
+            found.found += 1;
+            found.explained |= explained.is_some();
         }
-        Ok(n)
+        Ok(found)
     }
 
     /// Reads the Codex rollout at `transcript_path` from where the last call stopped, for
@@ -835,6 +846,15 @@ pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<
         _ => return None,
     };
     Some(v.to_string())
+}
+
+/// What a look for user edits found.
+#[derive(Debug, Default, Clone, Copy)]
+struct UserEdits {
+    /// User edits recorded.
+    found: usize,
+    /// Whether the prompt given explained one of them.
+    explained: bool,
 }
 
 /// The most a Codex rollout read takes per hook call (bounded time).

@@ -220,19 +220,45 @@ pub fn import(hm: &Hivemind, paths: &[PathBuf]) -> Result<()> {
 }
 
 pub fn show_correction(hm: &Hivemind, id: &str, json: bool) -> Result<()> {
+    let id = id.trim();
+    if id.is_empty() {
+        anyhow::bail!("give a correction id (or a prefix of one): see `hivemind corrections list`");
+    }
     let all = hm.corrections(&CorrectionFilter::default())?;
-    let Some(c) = all
-        .iter()
-        .find(|c| c.id.as_str() == id || c.id.as_str().starts_with(id))
-    else {
-        anyhow::bail!("no correction {id} in workspace {}", hm.workspace());
+    let exact = all.iter().find(|c| c.id.as_str() == id);
+    let c = match exact {
+        Some(c) => c,
+        None => {
+            let matching: Vec<_> = all
+                .iter()
+                .filter(|c| c.id.as_str().starts_with(id))
+                .collect();
+            match matching.as_slice() {
+                [] => anyhow::bail!("no correction {id} in workspace {}", hm.workspace()),
+                [c] => *c,
+                many => anyhow::bail!(
+                    "{} corrections start with {id}; give more of the id",
+                    many.len()
+                ),
+            }
+        }
     };
     let events = hm.source_events(c)?;
     let mut o = out();
     if json {
+        // Serialized directly (not through `serde_json::Value`), so that numbers print
+        // as in `corrections list --json`.
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            correction: &'a hivemind_core::Correction,
+            source_events: &'a [hivemind_core::Event],
+        }
         serde_json::to_writer_pretty(
             &mut o,
-            &serde_json::json!({"correction": c, "source_events": events}),
+            &Shown {
+                correction: c,
+                source_events: &events,
+            },
         )?;
         writeln!(o)?;
         return Ok(());

@@ -16,8 +16,19 @@ pub(crate) fn parse(agent: Agent, v: &Value) -> Result<HookInput> {
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::invalid("hook payload has no session_id"))?;
     let name = str_field(v, &["hook_event_name", "hookEventName", "event"]).unwrap_or_default();
-    let tool = || str_field(v, &["tool_name"]).unwrap_or_else(|| "unknown".into());
-    let input = || v.get("tool_input").cloned().unwrap_or(Value::Null);
+    let raw_tool = || str_field(v, &["tool_name"]).unwrap_or_else(|| "unknown".into());
+    let raw_input = || v.get("tool_input").cloned().unwrap_or(Value::Null);
+    // Codex runs commands as an argv (`["bash", "-lc", "npm i"]`): read it as the rollout
+    // importer does (the script, or the `apply_patch` it wraps).
+    let codex_argv = || {
+        (agent == Agent::Codex)
+            .then(|| v.get("tool_input").and_then(|i| i.get("command")))
+            .flatten()
+            .filter(|c| c.is_array())
+            .map(|c| super::codex_rollout::map_shell_argv(c.clone()))
+    };
+    let tool = || codex_argv().map_or_else(raw_tool, |(t, _)| t);
+    let input = || codex_argv().map_or_else(raw_input, |(_, i)| i);
     let call_id = || str_field(v, &["tool_use_id", "call_id"]);
     let event = match name.as_str() {
         "SessionStart" => HookEvent::SessionStart {

@@ -470,7 +470,7 @@ fn map_function_call(name: &str, arguments: Value) -> (String, Value) {
 
 /// Maps a shell argv (`["bash", "-lc", "..."]`, `["apply_patch", "*** Begin Patch..."]`,
 /// `["ls", "-la"]`) to (tool, input).
-fn map_shell_argv(command: Value) -> (String, Value) {
+pub(crate) fn map_shell_argv(command: Value) -> (String, Value) {
     let argv: Vec<&str> = match &command {
         Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
         Value::String(s) => return map_shell_script(s),

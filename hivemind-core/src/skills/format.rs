@@ -352,7 +352,9 @@ mod tests {
         assert!(validate_file(&path).unwrap_err()[0].contains("500"));
 
         // Metadata values must be strings: YAML reads these plain scalars as others.
-        for value in ["42", "1.5", "true", "no", "null", "~", "[a, b]", "{a: 1}", ""] {
+        for value in [
+            "42", "1.5", "true", "no", "null", "~", "[a, b]", "{a: 1}", "",
+        ] {
             std::fs::write(
                 &path,
                 format!("---\nname: use-pnpm\ndescription: d\nmetadata:\n  support: {value}\n---\nbody\n"),
