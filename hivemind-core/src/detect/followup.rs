@@ -90,6 +90,14 @@ pub struct CueLexicon {
     /// made of them asks for work, it does not ask a question.
     #[serde(default)]
     pub polite_requests: Vec<String>,
+    /// Imperatives that change what the agent just made ("make it", "change that"):
+    /// a sentence opening with one asks for a revision.
+    #[serde(default)]
+    pub revision_imperatives: Vec<String>,
+    /// Words that put something off ("yet"): "no tests yet" says what does not exist
+    /// now, it does not refuse what the agent did.
+    #[serde(default)]
+    pub deferrals: Vec<String>,
 }
 
 fn v(words: &[&str]) -> Vec<String> {
@@ -511,6 +519,22 @@ impl CueLexicon {
                 "could we",
                 "would you mind",
             ]),
+            revision_imperatives: v(&[
+                "make it",
+                "make that",
+                "make this",
+                "make them",
+                "change it",
+                "change that",
+                "change this",
+                "turn it",
+                "turn that",
+                "rename it",
+                "rename that",
+                "switch it",
+                "switch that",
+            ]),
+            deferrals: v(&["yet"]),
         }
     }
 }
@@ -799,11 +823,21 @@ pub fn classify_reply(
         }
         // A replacement named in the prompt ("X rather than Y", "X, not Y"), besides
         // the opener.
+        let refused = not_x_words(&p);
         if lex.contrast.iter().any(|c| {
             !lex.opener_only_contrast.contains(c) && Some(c) != opener && contains_phrase(&p, c)
-        }) || contains_not_x(&p)
+        }) || !refused.is_empty()
         {
             add(&mut s, "contrast", w.contrast, true);
+        }
+        // "Logger, not IO.puts": what the user refuses is what the agent just wrote.
+        let output = normalize(agent_output);
+        if refused.iter().any(|t| {
+            t.chars().count() >= 2
+                && !lex.stopwords.iter().any(|s| s == t)
+                && contains_phrase(&output, t)
+        }) {
+            add(&mut s, "refuses_output", w.contrast, true);
         }
     }
     if lex
@@ -849,6 +883,15 @@ pub fn classify_reply(
     }
     if asks_for_a_revision(&p, lex) {
         add(&mut s, "revise_request", w.revise_request, true);
+    } else if sentences(&p, lex).any(|sentence| {
+        lex.revision_imperatives
+            .iter()
+            .any(|r| opens_with(sentence, r))
+            && !lex.additions.iter().any(|a| contains_phrase(sentence, a))
+    }) {
+        // "Change it to a dataclass": an order to redo what the agent just made (said
+        // without "could you", it needs no other cue).
+        add(&mut s, "revise_imperative", 2.0 * w.revise_request, true);
     }
     if !benign && lex.prohibitions.iter().any(|c| contains_phrase(&p, c))
         || forbids_in_a_sentence(&p, lex)
@@ -958,6 +1001,7 @@ fn says_no_to_something(p: &str, lex: &CueLexicon) -> bool {
         opens_with(sentence, "no")
             && names_something(&sentence[2..], lex)
             && !lex.benign_openers.iter().any(|b| opens_with(sentence, b))
+            && !lex.deferrals.iter().any(|d| contains_phrase(sentence, d))
     })
 }
 
@@ -1159,39 +1203,54 @@ fn asks_a_question(response: &str) -> bool {
 }
 
 /// "…, not X" / "not X but Y": a `not` followed by a content word, after the opener.
-fn contains_not_x(p: &str) -> bool {
+/// The words a "X, not Y" names as refused (`Y`'s first word, and its second when the
+/// name goes on: "not IO.puts" gives `io` and `puts`).
+fn not_x_words(p: &str) -> Vec<&str> {
     let words: Vec<&str> = p
         .split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .collect();
-    words.iter().enumerate().skip(1).any(|(i, w)| {
-        *w == "not"
-            && words.get(i + 1).is_some_and(|n| {
-                !matches!(
-                    *n,
-                    "a" | "an" | "sure" | "yet" | "only" | "too" | "very" | "really" | "be" | "to"
-                )
-            })
-            && !matches!(
-                words[i - 1],
-                "do" | "does"
-                    | "did"
-                    | "is"
-                    | "are"
-                    | "was"
-                    | "were"
-                    | "could"
-                    | "would"
-                    | "should"
-                    | "will"
-                    | "can"
-                    | "have"
-                    | "has"
-                    | "it's"
-                    | "that's"
-                    | "i'm"
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate().skip(1) {
+        if not_x_at(&words, i, w) {
+            out.extend(
+                words
+                    .get(i + 1..(i + 3).min(words.len()))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    out
+}
+
+/// Is `words[i]` (`w`) the "not" of "X, not Y" (not "do not", "not a", "not yet")?
+fn not_x_at(words: &[&str], i: usize, w: &str) -> bool {
+    w == "not"
+        && words.get(i + 1).is_some_and(|n| {
+            !matches!(
+                *n,
+                "a" | "an" | "sure" | "yet" | "only" | "too" | "very" | "really" | "be" | "to"
             )
-    })
+        })
+        && !matches!(
+            words[i - 1],
+            "do" | "does"
+                | "did"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "could"
+                | "would"
+                | "should"
+                | "will"
+                | "can"
+                | "have"
+                | "has"
+                | "it's"
+                | "that's"
+                | "i'm"
+        )
 }
 
 #[cfg(test)]
@@ -1492,6 +1551,44 @@ mod tests {
             ("Can you also add a test for it?", "def parse(): pass"),
         ];
         assert_verdicts(&yes, &no);
+    }
+
+    #[test]
+    fn refusing_a_term_of_the_output_revision_imperatives_and_deferrals() {
+        assert_verdicts(
+            &[
+                // "X, not Y" where Y is what the agent wrote.
+                ("structlog, not print", "print(\"saved\", order.id)"),
+                ("Make that a constant please", "timeout = 30\nretries = 3"),
+                (
+                    "change it to a dataclass",
+                    "class Point:\n    def __init__(self, x, y): ...",
+                ),
+            ],
+            &[
+                // Y is not in the agent's output: a plain instruction.
+                (
+                    "Next the export endpoint, not the import one.",
+                    "def save(order): ...",
+                ),
+                // A deferral states what does not exist yet.
+                (
+                    "Great. No docs for it yet, I'll do them next week.",
+                    "def export(rows): ...",
+                ),
+                ("Make a new endpoint for the export", "def save(order): ..."),
+                ("Make it also log the order id", "def save(order): ..."),
+            ],
+        );
+        let s = score("structlog, not print", "print(\"saved\", order.id)");
+        assert!(fired(&s, "refuses_output"), "{s:?}");
+        let s = score(
+            "Thanks. No tests yet, I'll add them later",
+            "def export(rows): ...",
+        );
+        assert!(!fired(&s, "no_x") && !s.is_correction, "{s:?}");
+        let s = score("Thanks. No floats for money though.", "price: float");
+        assert!(fired(&s, "no_x"), "{s:?}");
     }
 
     #[test]
