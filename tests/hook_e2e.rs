@@ -435,6 +435,86 @@ fn codex_stop_reads_the_rollout_for_messages_and_aborted_turns() {
     );
 }
 
+/// A follow-up the agent answers by editing another file than the one it touched last
+/// ("Logger, not IO.puts" after an edit of the controller; the fix is in billing.ex):
+/// the correction is about the edit whose text the user's words name.
+#[test]
+fn a_followup_answered_in_another_file_is_about_that_edit() {
+    let env = new_env();
+    let session = "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+    let transcript = env.home.join(".claude/projects/-work-project/other.jsonl");
+    std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+    let p = |event: &str, extra: Value| payload(&env, session, &transcript, event, extra);
+    let edit = |file: &Path, old: &str, new: &str, id: &str| {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        std::fs::write(file, text.replacen(old, new, 1)).unwrap();
+        let input = json!({"file_path": file, "old_string": old, "new_string": new});
+        env.hook(&p(
+            "PreToolUse",
+            json!({"tool_name": "Edit", "tool_input": input, "tool_use_id": id}),
+        ));
+        env.hook(&p(
+            "PostToolUse",
+            json!({"tool_name": "Edit", "tool_input": input, "tool_use_id": id,
+                   "tool_response": {"filePath": file, "oldString": old, "newString": new, "userModified": false}}),
+        ));
+    };
+    let billing = env.project.join("billing.ex");
+    let controller = env.project.join("invoice_controller.ex");
+    std::fs::write(&billing, "defmodule Billing do\nend\n").unwrap();
+    std::fs::write(&controller, "defmodule InvoiceController do\nend\n").unwrap();
+    env.hook(&p("SessionStart", json!({"source": "startup"})));
+    env.hook(&p(
+        "UserPromptSubmit",
+        json!({"prompt": "add voiding of invoices"}),
+    ));
+    edit(
+        &billing,
+        "end\n",
+        "  def void(i) do\n    IO.puts(\"voided\")\n    i\n  end\nend\n",
+        "t1",
+    );
+    edit(
+        &controller,
+        "end\n",
+        "  def void(conn, i), do: Billing.void(i)\nend\n",
+        "t2",
+    );
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "Added void."}),
+    ));
+
+    env.hook(&p(
+        "UserPromptSubmit",
+        json!({"prompt": "Logger, not IO.puts"}),
+    ));
+    edit(
+        &billing,
+        "    IO.puts(\"voided\")\n",
+        "    Logger.info(\"voided\")\n",
+        "t3",
+    );
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "Switched to Logger."}),
+    ));
+
+    let list = corrections(&env);
+    let c = list
+        .iter()
+        .find(|c| c["kind"] == "followup")
+        .unwrap_or_else(|| panic!("no follow-up in {list:#?}"));
+    assert_eq!(
+        c["target"],
+        json!({"type": "file", "value": "billing.ex"}),
+        "{c:#}"
+    );
+    let diff = c["diff"].as_str().unwrap();
+    assert!(diff.contains("-    IO.puts(\"voided\")"), "{diff}");
+    assert!(diff.contains("+    Logger.info(\"voided\")"), "{diff}");
+}
+
 #[test]
 fn bad_json_on_stdin_exits_0_and_is_logged() {
     let env = new_env();

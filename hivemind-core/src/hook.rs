@@ -480,7 +480,43 @@ impl<'a> HookProcessor<'a> {
                 _ => None,
             }),
         };
-        if let Some(a) = accepted.filter(|a| *a != c.produced) {
+        let accepted = accepted.filter(|a| *a != c.produced);
+        // The agent may have answered by editing another file than the one it touched
+        // last ("Logger, not IO.puts" fixed in billing.ex after an edit of the
+        // controller): the edit whose text the user's words name better is the answer.
+        let reason_terms = c
+            .reason
+            .as_deref()
+            .map(|r| followup::content_terms(r, &self.lexicon))
+            .unwrap_or_default();
+        let named = |old: &str, new: &str| {
+            let diff = crate::model::Diff::between(old, new);
+            let changed: String = diff
+                .removed_lines()
+                .chain(diff.added_lines())
+                .collect::<Vec<_>>()
+                .join("\n")
+                .to_lowercase();
+            reason_terms
+                .iter()
+                .filter(|t| contains_term(&changed, t))
+                .count()
+        };
+        let current = accepted.as_deref().map_or(0, |a| named(&c.produced, a));
+        let better = detect::answering_edits(&window)
+            .into_iter()
+            .map(|(file, old, new)| {
+                let score = named(&old, &new);
+                (score, file, old, new)
+            })
+            .filter(|(score, ..)| *score > current)
+            .max_by_key(|(score, ..)| *score);
+        if let Some((_, file, old, new)) = better {
+            c.target = Target::File(detect::relative_to(&file, cx.project));
+            c.produced = crate::redact::redact(&old).into_owned();
+            c.set_accepted(crate::redact::redact(&new).into_owned());
+            self.store.update_correction(&c)?;
+        } else if let Some(a) = accepted {
             c.set_accepted(crate::redact::redact(&a).into_owned());
             self.store.update_correction(&c)?;
         }
@@ -846,6 +882,16 @@ pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<
         _ => return None,
     };
     Some(v.to_string())
+}
+
+/// Does `text` (lowercase) contain `term` as a whole word or name part?
+fn contains_term(text: &str, term: &str) -> bool {
+    text.match_indices(term).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + term.len()..].chars().next();
+        let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        edge(before) && edge(after)
+    })
 }
 
 /// What a look for user edits found.

@@ -74,6 +74,59 @@ pub fn tool_output_text(tool: &str, input: &Value) -> String {
     })
 }
 
+/// The text an edit replaced and the text it wrote (`Edit`, `MultiEdit`), joined per
+/// file; `None` for other tools.
+pub fn edit_replacement(tool: &str, input: &Value) -> Option<(String, String)> {
+    let pair = |e: &Value| {
+        Some((
+            e.get("old_string")?.as_str()?.to_string(),
+            e.get("new_string")?.as_str()?.to_string(),
+        ))
+    };
+    match tool {
+        "Edit" => pair(input),
+        "MultiEdit" => {
+            let pairs: Vec<(String, String)> = input
+                .get("edits")?
+                .as_array()?
+                .iter()
+                .filter_map(pair)
+                .collect();
+            (!pairs.is_empty()).then(|| {
+                let (old, new): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+                (old.join("\n"), new.join("\n"))
+            })
+        }
+        _ => None,
+    }
+}
+
+/// How the agent answered a correction in `window` (the events after the prompt), as
+/// edits: per edited file in order, the replaced and the written text of its edits.
+pub fn answering_edits(window: &[Event]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for e in window {
+        let EventKind::ToolCall { tool, input, .. } = &e.kind else {
+            continue;
+        };
+        let (Some(file), Some((old, new))) =
+            (written_file(tool, input), edit_replacement(tool, input))
+        else {
+            continue;
+        };
+        match out.iter_mut().find(|(f, _, _)| *f == file) {
+            Some((_, o, n)) => {
+                o.push('\n');
+                o.push_str(&old);
+                n.push('\n');
+                n.push_str(&new);
+            }
+            None => out.push((file, old, new)),
+        }
+    }
+    out
+}
+
 /// Shortens an absolute path under `project` to a project-relative one.
 pub fn relative_to(path: &str, project: Option<&Path>) -> String {
     if let Some(root) = project {

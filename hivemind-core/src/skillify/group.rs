@@ -22,6 +22,10 @@ const MEMBERS_COMPARED: usize = 16;
 /// The weight of the similarity to the nearest member against that to the centroid.
 const MEMBER_DISCOUNT: f32 = 0.85;
 
+/// A word of prose one member of a group uses is part of what the group is about if it
+/// weighs at least this share of the group's strongest feature.
+const WORD_SHARE: f32 = 0.25;
+
 /// Minimum cosine similarity to join a group.
 pub const JOIN_THRESHOLD: f32 = 0.3;
 
@@ -379,9 +383,27 @@ fn is_context(k: &str) -> bool {
 /// One shared word of prose ("call it …") is not a pattern, and neither is the file
 /// alone: two unrelated fixes of one file (a renamed error type, a changed constant)
 /// are two lessons.
-fn enough_evidence(v: &Features, centroid: &Features) -> bool {
+fn enough_evidence(v: &Features, centroid: &Features, members: &[&Features]) -> bool {
     let (mut words, mut file) = (0, false);
-    for k in v.keys().filter(|k| centroid.contains_key(k.as_str())) {
+    // In a group of several, a word of prose counts only when it is part of what the
+    // group is about (two of its members use it, or it weighs in the group), not a
+    // word one member happened to use ("once we share the folder" vs "the share
+    // button" in a group about force unwraps).
+    let strongest = centroid.values().copied().fold(0.0_f32, f32::max);
+    let shared_in_group = |k: &str| {
+        members.len() < 2
+            || members.iter().filter(|m| m.contains_key(k)).count() >= 2
+            || centroid
+                .get(k)
+                .is_some_and(|w| *w >= WORD_SHARE * strongest)
+    };
+    for k in v.keys().filter(|k| {
+        centroid.contains_key(k.as_str())
+            && (k.contains(':')
+                || k.starts_with(['+', '-'])
+                || is_identifier(k)
+                || shared_in_group(k))
+    }) {
         // A shared naming style weighs like a shared word.
         if k.starts_with("style:") {
             words += 1;
@@ -459,7 +481,14 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                 }
                 stamp[g] = i + 1;
                 let c = &groups[g].centroid;
-                if !enough_evidence(v, c) {
+                let members: Vec<&Features> = groups[g]
+                    .members
+                    .iter()
+                    .rev()
+                    .take(MEMBERS_COMPARED)
+                    .map(|&m| &vectors[m])
+                    .collect();
+                if !enough_evidence(v, c, &members) {
                     continue;
                 }
                 let to_centroid = if removed_only {
@@ -668,6 +697,60 @@ mod tests {
         let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
         assert_eq!(with(0), with(2), "{groups:?}");
         assert_ne!(with(0), with(3), "{groups:?}");
+    }
+
+    #[test]
+    fn words_one_member_happened_to_use_are_no_evidence() {
+        let lex = CueLexicon::english();
+        let unwrap = |file: &str, before: &str, after: &str, reason: Option<&str>| {
+            correction(CorrectionKind::Modified, file, before, Some(after), reason)
+        };
+        let cs = vec![
+            unwrap(
+                "Detail.swift",
+                "let url = URL(string: s)!\n",
+                "guard let url = URL(string: s) else { return }\n",
+                Some("no force unwraps, guard let it"),
+            ),
+            unwrap(
+                "List.swift",
+                "let n = Int(text)!\n",
+                "guard let n = Int(text) else { return }\n",
+                None,
+            ),
+            unwrap(
+                "Map.swift",
+                "let pin = pins.first!\n",
+                "guard let pin = pins.first else { return }\n",
+                None,
+            ),
+            unwrap(
+                "Photo.swift",
+                "let img = UIImage(named: n)!\n",
+                "guard let img = UIImage(named: n) else { return }\n",
+                None,
+            ),
+            unwrap(
+                "Share.swift",
+                "let t = trail!\n",
+                "guard let t = trail else { return }\n",
+                Some("again a force unwrap: only show the share button when the trail has a url"),
+            ),
+            // A one-off whose reason shares two words with the last member only.
+            correction(
+                CorrectionKind::Rejection,
+                "Row.swift",
+                "struct TrailRow: View {\n  var body: some View { Text(name) }\n}\n",
+                None,
+                Some("call it TrailCell, the widget has a TrailRow and they clash once we share the trail views"),
+            ),
+        ];
+        let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
+        let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        for i in 1..5 {
+            assert_eq!(with(0), with(i), "{groups:?}");
+        }
+        assert_ne!(with(0), with(5), "{groups:?}");
     }
 
     #[test]
