@@ -8,6 +8,8 @@
 //! next session receives before the agent acts.
 //!
 //! Run: `cargo run --release --example demo`
+// An example prints its results: that is what it is for.
+#![allow(clippy::print_stdout)]
 
 use hivemind_core::hook::run_hook;
 use hivemind_core::{Agent, Config, CorrectionFilter, Hivemind, WorkspaceId};

@@ -1,5 +1,6 @@
 //! `hivemind install|uninstall|status` end to end: the built binary, with HOME and
 //! HIVEMIND_HOME in temporary folders and a temporary project as the current folder.
+#![allow(clippy::unwrap_used)]
 
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! `hivemind skillify run|status` and `hivemind skills list|show|promote|remove` end to
 //! end: corrections recorded through the library into a home, then the built binary with
 //! HOME, HIVEMIND_HOME and the project in temporary folders.
+#![allow(clippy::unwrap_used)]
 
 use hivemind_core::{Config, CorrectionInput, Hivemind, SessionId, WorkspaceId};
 use serde_json::Value;

@@ -2,6 +2,7 @@
 //! PostgreSQL (`HIVEMIND_PG_TEST_URL`, else `postgres://postgres@127.0.0.1:5432/test`;
 //! skipped with a message when neither is reachable). Each test uses its own schema.
 //! Machines are homes in temporary folders sharing one project name (workspace).
+#![allow(clippy::unwrap_used)]
 
 #[path = "../hivemind-core/tests/support/pg.rs"]
 mod pg;

@@ -36,6 +36,7 @@
 //! team store),
 //! [`capture`], [`detect`] (one file per correction channel), [`skillify`], [`skills`]
 //! (SKILL.md, disk, selection), [`ingest`] (hook payloads and transcripts), [`redact`].
+#![warn(missing_docs)]
 
 pub mod capture;
 pub mod config;
