@@ -515,6 +515,64 @@ fn a_followup_answered_in_another_file_is_about_that_edit() {
     assert!(diff.contains("+    Logger.info(\"voided\")"), "{diff}");
 }
 
+/// An `edited_text_file` attachment in the transcript for a file the hooks do not
+/// track (its PostToolUse never came) is compared with the agent's write of it.
+#[test]
+fn an_edited_text_file_attachment_is_a_user_edit_of_the_agents_write() {
+    let env = new_env();
+    let session = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7";
+    let transcript = env.home.join(".claude/projects/-work-project/attach.jsonl");
+    std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+    let p = |event: &str, extra: Value| payload(&env, session, &transcript, event, extra);
+    env.hook(&p("SessionStart", json!({"source": "startup"})));
+    env.hook(&p(
+        "UserPromptSubmit",
+        json!({"prompt": "write a settings module"}),
+    ));
+    let file = env.project.join("settings.py");
+    let written = "DEBUG = True\nTIMEOUT = 10\n";
+    let input = json!({"file_path": file, "content": written});
+    env.hook(&p(
+        "PreToolUse",
+        json!({"tool_name": "Write", "tool_input": input, "tool_use_id": "toolu_w"}),
+    ));
+    // The write happens; no PostToolUse reaches hivemind. The user then edits the file
+    // and Claude Code notes it in the transcript.
+    let edited = "DEBUG = False\nTIMEOUT = 45\n";
+    std::fs::write(&file, edited).unwrap();
+    let mut attachment = line(session, "att1", None, "attachment", json!({}));
+    attachment.as_object_mut().unwrap().remove("message");
+    attachment["attachment"] =
+        json!({"type": "edited_text_file", "filename": file, "snippet": "     1→DEBUG = False"});
+    transcript_append(&transcript, &[attachment]);
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "Done."}),
+    ));
+
+    let list = corrections(&env);
+    let c = list
+        .iter()
+        .find(|c| c["kind"] == "user_edit")
+        .unwrap_or_else(|| panic!("no user edit in {list:#?}"));
+    assert_eq!(c["produced"], written);
+    assert_eq!(c["accepted"], edited);
+    let show = env.json(&["corrections", "show", c["id"].as_str().unwrap(), "--json"]);
+    let kinds: Vec<&str> = show["source_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["tool_call", "file_edited"], "{show:#}");
+    // Reading the transcript again adds nothing.
+    env.hook(&p(
+        "Stop",
+        json!({"stop_hook_active": true, "last_assistant_message": ""}),
+    ));
+    assert_eq!(corrections(&env).len(), list.len());
+}
+
 #[test]
 fn bad_json_on_stdin_exits_0_and_is_logged() {
     let env = new_env();

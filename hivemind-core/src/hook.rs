@@ -563,6 +563,60 @@ impl<'a> HookProcessor<'a> {
         Ok(found)
     }
 
+    /// Claude Code's `edited_text_file` attachments: the user edited a file. A file the
+    /// hooks track is compared with the disk at the end of the turn anyway; one they do
+    /// not (written while hooks were off, or dropped from the tracker) is compared here
+    /// with the agent's last full write of it in this session, then tracked.
+    fn edited_files(&self, cx: &Cx<'_>, state: &mut SessionState, keep: &[Event]) -> Result<usize> {
+        let mut n = 0;
+        for e in keep {
+            let EventKind::FileEdited { path, .. } = &e.kind else {
+                continue;
+            };
+            let absolute = abs(path, cx.project);
+            if state.files.paths().any(|p| p == absolute) {
+                continue;
+            }
+            let events = self.store.last_events(cx.ws, cx.session, 2000)?;
+            let write = events.iter().rev().find_map(|w| match &w.kind {
+                EventKind::ToolCall { tool, input, .. }
+                    if tool == "Write"
+                        && detect::written_file(tool, input)
+                            .is_some_and(|f| abs(&f, cx.project) == absolute) =>
+                {
+                    Some((w.id.clone(), detect::tool_output_text(tool, input)))
+                }
+                _ => None,
+            });
+            let Some((write_id, produced)) = write else {
+                continue;
+            };
+            let Some(after) = read_small_text(Path::new(&absolute)) else {
+                continue;
+            };
+            state.files.record(&absolute, Some(write_id.clone()));
+            if after == produced {
+                continue;
+            }
+            let mut c = Correction::new(
+                cx.ws.clone(),
+                cx.session.clone(),
+                CorrectionKind::UserEdit,
+                Target::File(detect::relative_to(&absolute, cx.project)),
+                crate::redact::redact(&produced).into_owned(),
+                Some(crate::redact::redact(&after).into_owned()),
+                None,
+                0.85,
+            )?;
+            c.id = crate::model::CorrectionId::derived(&format!("edited-file:{}", e.id));
+            c.source_events = vec![write_id, e.id.clone()];
+            if self.store.insert_correction(&c)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Reads the Codex rollout at `transcript_path` from where the last call stopped, for
     /// what Codex hooks do not carry: the agent's messages (its Stop payload has no text;
     /// taken only when `want_responses`) and aborted turns, which become rejections of
@@ -737,7 +791,7 @@ impl<'a> HookProcessor<'a> {
         let window =
             self.store
                 .session_events(cx.ws, cx.session, state.last_prompt_seq, Some(1000))?;
-        let mut n = 0;
+        let mut n = self.edited_files(cx, state, &keep)?;
         for e in &keep {
             let EventKind::ToolResult {
                 output,
@@ -882,6 +936,15 @@ pub fn render_output(agent: &Agent, event: &HookEvent, context: &str) -> Option<
         _ => return None,
     };
     Some(v.to_string())
+}
+
+/// A small text file's content (what user-edit detection diffs), else `None`.
+fn read_small_text(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > detect::user_edit::MAX_CONTENT_BYTES {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
 }
 
 /// Does `text` (lowercase) contain `term` as a whole word or name part?
