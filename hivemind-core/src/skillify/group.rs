@@ -26,6 +26,9 @@ const MEMBER_DISCOUNT: f32 = 0.85;
 /// weighs at least this share of the group's strongest feature.
 const WORD_SHARE: f32 = 0.25;
 
+/// The prefix of a token a correction removed and its reason names (`named:-repo`).
+const NAMED: &str = "named:";
+
 /// Minimum cosine similarity to join a group.
 pub const JOIN_THRESHOLD: f32 = 0.3;
 
@@ -265,14 +268,14 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
         add(format!("+{t}"), 2.0);
         add(t.clone(), 1.0);
     }
-    let (removed, added) = changed_shapes(c);
-    for sh in removed {
+    let (shapes_removed, shapes_added) = changed_shapes(c);
+    for sh in shapes_removed {
         add(
             format!("-shape:{sh}"),
             if refused_whole { 0.4 } else { 0.6 },
         );
     }
-    for sh in added {
+    for sh in shapes_added {
         add(format!("+shape:{sh}"), 0.6);
     }
     // A naming convention is a pattern even when no name repeats: `dryRun` → `dry-run`
@@ -288,6 +291,18 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
         add(format!("style:{form}"), 2.0);
     }
     if let Some(reason) = &c.reason {
+        let named: HashSet<String> = content_terms(reason, lex)
+            .iter()
+            .flat_map(|t| code_tokens(t))
+            .collect();
+        // What the user's words name and the change removed is what the correction is
+        // about ("we don't call Repo from controllers" and a diff without `Repo`).
+        for t in removed
+            .iter()
+            .filter(|t| named.contains(*t) && !GENERIC.contains(&t.as_str()))
+        {
+            add(format!("{NAMED}-{t}"), 1.0);
+        }
         for t in content_terms(reason, lex) {
             for part in code_tokens(&t) {
                 if !lex.stopwords.contains(&part) {
@@ -525,6 +540,11 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
                 }
             }
         }
+        // Nothing close enough: a group two of whose members removed a token their
+        // users named as the problem takes any correction that removes it too.
+        if best.is_none() {
+            best = named_key_match(v, &groups, vectors, &stamp, i);
+        }
         let g = match best {
             Some((g, _)) => {
                 let grp = &mut groups[g];
@@ -553,6 +573,42 @@ pub fn group(vectors: &[Features], threshold: f32) -> Vec<Group> {
         }
     }
     groups
+}
+
+/// The group (among those scored for correction `i`) with the most tokens that `v`
+/// removes and that two or more of its members removed and named in their reasons.
+fn named_key_match(
+    v: &Features,
+    groups: &[Group],
+    vectors: &[Features],
+    stamp: &[usize],
+    i: usize,
+) -> Option<(usize, f32)> {
+    let removed: Vec<&str> = v.keys().filter_map(|k| k.strip_prefix('-')).collect();
+    if removed.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for (g, grp) in groups.iter().enumerate() {
+        if stamp[g] != i + 1 {
+            continue; // shares no strong feature with `v`
+        }
+        let keys = removed
+            .iter()
+            .filter(|t| {
+                let key = format!("{NAMED}-{t}");
+                grp.members
+                    .iter()
+                    .filter(|&&m| vectors[m].contains_key(&key))
+                    .count()
+                    >= 2
+            })
+            .count();
+        if keys > 0 && best.is_none_or(|(_, n)| keys > n) {
+            best = Some((g, keys));
+        }
+    }
+    best.map(|(g, _)| (g, 0.0))
 }
 
 /// The strongest features of a group, best first.
@@ -695,6 +751,63 @@ mod tests {
         ];
         let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
         let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        assert_eq!(with(0), with(2), "{groups:?}");
+        assert_ne!(with(0), with(3), "{groups:?}");
+    }
+
+    #[test]
+    fn a_change_removing_what_two_users_named_joins_their_group() {
+        let lex = CueLexicon::english();
+        let cs = vec![
+            correction(
+                CorrectionKind::Followup,
+                "web/invoice_controller.ex",
+                "    invoice = Repo.get!(Invoice, id)\n    Repo.update!(change(invoice, paid: true))\n",
+                Some("    {:ok, invoice} = Billing.mark_paid(id)\n"),
+                Some("we don't call Repo from controllers, go through the Billing context"),
+            ),
+            correction(
+                CorrectionKind::Rejection,
+                "web/refund_controller.ex",
+                "    refund = Repo.insert!(%Refund{amount: amount})\n",
+                Some("    {:ok, refund} = Billing.create_refund(amount)\n"),
+                Some("nope, Repo stays inside the contexts"),
+            ),
+            // No words: its diff removes `Repo` among many other tokens.
+            correction(
+                CorrectionKind::Modified,
+                "web/payment_controller.ex",
+                "    payments =\n      Repo.all(\n        from p in Payment,\n          where: p.invoice_id == ^id and p.state == :settled,\n          order_by: [desc: p.received_at],\n          preload: [:customer, :receipt]\n      )\n",
+                Some("    payments = Billing.list_payments(id)\n"),
+                None,
+            ),
+            // Removes other things: stays apart.
+            correction(
+                CorrectionKind::Modified,
+                "web/payment_controller.ex",
+                "    total = Enum.sum(amounts)\n",
+                Some("    total = Money.sum(amounts)\n"),
+                None,
+            ),
+            // Other work on payments: its words are the third one's incidental ones.
+            correction(
+                CorrectionKind::UserEdit,
+                "priv/migrations/add_payment_index.exs",
+                "    create index(:payments, [:invoice_id, :received_at, :state, :customer])\n",
+                Some("    create index(:payments, [:invoice_id, :received_at], concurrently: true)\n"),
+                None,
+            ),
+            correction(
+                CorrectionKind::Modified,
+                "lib/receipts.ex",
+                "    preload: [:customer, :receipt], order_by: [desc: p.received_at], where: p.state == :settled\n",
+                Some("    order_by: [asc: p.received_at]\n"),
+                None,
+            ),
+        ];
+        let groups = group(&weighted(&cs, &lex), JOIN_THRESHOLD);
+        let with = |i: usize| groups.iter().position(|g| g.members.contains(&i));
+        assert_eq!(with(0), with(1), "{groups:?}");
         assert_eq!(with(0), with(2), "{groups:?}");
         assert_ne!(with(0), with(3), "{groups:?}");
     }

@@ -58,7 +58,15 @@ pub fn name_for(g: &CorrectionGroup) -> SkillName {
     let removed = if refused_whole {
         Vec::new()
     } else {
-        features_with(g, "-")
+        // What the users named as the problem comes first ("repo" before the tokens
+        // one diff happened to remove).
+        let mut removed = features_with(g, "named:-");
+        for t in features_with(g, "-") {
+            if !removed.contains(&t) {
+                removed.push(t);
+            }
+        }
+        removed
     };
     let terms = plain_terms(g);
     let first_new = |skip: &[&str]| {
