@@ -10,6 +10,10 @@ use std::sync::OnceLock;
 /// [`SqliteStore::open_with_checkpoint`]).
 pub const HOOK_CHECKPOINT_PAGES: u32 = 64;
 
+/// How long a hook waits for a lock another process holds before it gives up and
+/// spools its payload (hosts kill hooks after a few seconds).
+pub const HOOK_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens the SQLite database at `path` the first time a method needs it (with the
 /// short-lived-process WAL setting).
 #[derive(Debug)]
@@ -36,7 +40,7 @@ impl LazySqliteStore {
         if let Some(s) = self.inner.get() {
             return Ok(s);
         }
-        let s = SqliteStore::open_with_checkpoint(&self.path, HOOK_CHECKPOINT_PAGES)?;
+        let s = SqliteStore::open_with(&self.path, HOOK_CHECKPOINT_PAGES, HOOK_BUSY_TIMEOUT)?;
         Ok(self.inner.get_or_init(|| s))
     }
 }

@@ -90,6 +90,9 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// How long a connection waits for another's lock by default.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// SQLite-backed [`Store`]. Safe to use from several threads (one connection behind a
 /// mutex) and from several processes at once (WAL, `BEGIN IMMEDIATE`, busy timeout).
 #[derive(Debug)]
@@ -109,6 +112,13 @@ impl SqliteStore {
     /// processes (hooks) use a small value: each new process reads the whole WAL when it
     /// opens the database, so they keep it short.
     pub fn open_with_checkpoint(path: impl AsRef<Path>, pages: u32) -> Result<Self> {
+        Self::open_with(path, pages, BUSY_TIMEOUT)
+    }
+
+    /// Like [`open_with_checkpoint`](Self::open_with_checkpoint), waiting at most `busy`
+    /// for a lock another connection holds (10 s by default). A hook uses a short wait:
+    /// its host kills it after a few seconds, and a failed write is spooled and retried.
+    pub fn open_with(path: impl AsRef<Path>, pages: u32, busy: Duration) -> Result<Self> {
         let path = path.as_ref();
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
@@ -117,7 +127,7 @@ impl SqliteStore {
         }
         let conn = Connection::open(path)
             .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
-        let store = Self::init(conn, Some(path.to_path_buf()))?;
+        let store = Self::init(conn, Some(path.to_path_buf()), busy)?;
         store
             .conn()?
             .pragma_update(None, "wal_autocheckpoint", pages.max(1))?;
@@ -126,7 +136,7 @@ impl SqliteStore {
 
     /// A private in-memory SQLite database (same code paths, nothing on disk).
     pub fn open_in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?, None)
+        Self::init(Connection::open_in_memory()?, None, BUSY_TIMEOUT)
     }
 
     /// The database file, if any.
@@ -134,15 +144,15 @@ impl SqliteStore {
         self.path.as_deref()
     }
 
-    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self> {
-        conn.busy_timeout(Duration::from_secs(10))?;
+    fn init(mut conn: Connection, path: Option<PathBuf>, busy: Duration) -> Result<Self> {
+        conn.busy_timeout(busy)?;
         if path.is_some() {
             // journal_mode can itself hit a busy database; retry a little.
             let mut tries = 0;
             loop {
                 match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
                     Ok(_) => break,
-                    Err(e) if tries < 50 && is_busy(&e) => {
+                    Err(e) if tries < 50 && tries * 20 < busy.as_millis() && is_busy(&e) => {
                         tries += 1;
                         std::thread::sleep(Duration::from_millis(20));
                     }
