@@ -459,7 +459,9 @@ impl Capture for Hivemind {
     /// the next flush retries them.
     fn flush(&self) -> Result<usize> {
         self.check_open()?;
-        self.write_all()
+        let n = self.write_all()?;
+        self.inner.store.sync()?;
+        Ok(n)
     }
 }
 

@@ -1432,6 +1432,32 @@ contracts!(
 // SQLite: durability across reopening
 // ---------------------------------------------------------------------------------------
 
+/// `sync` leaves nothing only in the WAL: a copy of the database file alone (what
+/// survives if the WAL's unsynced pages are lost) holds every event.
+#[test]
+fn sqlite_sync_puts_committed_events_in_the_database_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let (w, s) = (ws("acme"), sid("s1"));
+    let batch: Vec<Event> = (0..50).map(|i| prompt(&w, &s, &format!("p{i}"))).collect();
+    store.append_events(&batch).unwrap();
+    let copy = |to: &str| {
+        let dest = dir.path().join(to);
+        std::fs::copy(&path, &dest).unwrap();
+        let conn = rusqlite::Connection::open(&dest).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        copy("before.db"),
+        0,
+        "the rows are only in the WAL before a sync"
+    );
+    store.sync().unwrap();
+    assert_eq!(copy("after.db"), 50);
+}
+
 /// Appends leave the events' text index behind; a search catches it up first, so it
 /// sees every event, and two handles catching up at once index each event once.
 #[test]

@@ -46,6 +46,13 @@ impl LazySqliteStore {
 }
 
 impl Store for LazySqliteStore {
+    fn sync(&self) -> Result<()> {
+        match self.inner.get() {
+            Some(s) => s.sync(),
+            None => Ok(()), // never opened: nothing written
+        }
+    }
+
     fn append_events(&self, events: &[Event]) -> Result<usize> {
         if events.is_empty() {
             return Ok(0);

@@ -160,6 +160,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Workspaces that have any data.
     fn workspaces(&self) -> Result<Vec<WorkspaceId>>;
 
+    /// Makes every committed write durable across a power loss (an fsync where the
+    /// store's commits alone do not guarantee it). Stores whose commits are durable do
+    /// nothing.
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Number of sessions and events of a workspace and the time of its latest event.
     /// Read-only. The default implementation reports that the store cannot tell
     /// (an [`Error::Storage`]); the stores of this crate implement it.
