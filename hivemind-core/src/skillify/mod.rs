@@ -4,6 +4,15 @@
 //! model), and a [`Skillifier`] judges each pattern and writes its prose: the
 //! [`LocalSkillifier`] (default, offline) or the [`LlmSkillifier`] (opt-in), which falls
 //! back to the local one on any failure.
+//!
+//! What a run looks at: a watermark (a digest of the workspace's corrections, their
+//! accepted text and reasons) ends a run at once when nothing changed. Otherwise the
+//! grouping is recomputed over every correction, which is cheap (10,000 corrections in
+//! about half a second, see `BENCHMARKS.md`) and keeps the result independent of when
+//! the runs happened (incremental greedy grouping would depend on the order of runs).
+//! Only the groups a new or changed correction touches are then judged and written:
+//! a group whose corrections the existing skill already cites is left as it is, with
+//! no skillifier (model) call and no file write.
 
 pub mod group;
 pub mod llm;
