@@ -156,7 +156,12 @@ impl CueLexicon {
                 "put it back",
                 "change it back",
                 "go back",
-                "switch",
+                "switch to",
+                "switch it",
+                "switch that",
+                "switch the",
+                "switch back",
+                "switch over",
                 "remove that",
                 "take out",
                 "get rid of",
@@ -830,6 +835,10 @@ pub fn classify_reply(
         {
             add(&mut s, "contrast", w.contrast, true);
         }
+        // "leading commas, not trailing": the whole reply is the fix and what it replaces.
+        if !refused.is_empty() && p.split_whitespace().count() <= 6 {
+            add(&mut s, "terse_contrast", w.terse_request, true);
+        }
         // "Logger, not IO.puts": what the user refuses is what the agent just wrote.
         let output = normalize(agent_output);
         if refused.iter().any(|t| {
@@ -1064,6 +1073,21 @@ fn terse_name(p: &str, lex: &CueLexicon) -> bool {
         .map(|w| w.trim_matches('-'))
         .filter(|w| !w.is_empty() && !matches!(*w, "please" | "pls" | "plz"))
         .collect();
+    // One code token with its punctuation ("context.push", "Switch.adaptive()").
+    let bare = p
+        .trim()
+        .trim_end_matches(|c: char| matches!(c, '.' | '!' | ',' | ';'))
+        .trim_end_matches(" please")
+        .trim_end_matches(" pls");
+    if !bare.is_empty()
+        && !bare.contains(char::is_whitespace)
+        && bare.chars().any(char::is_alphabetic)
+        && [".", "::", "(", "->", "/"]
+            .iter()
+            .any(|sep| bare.split(sep).filter(|part| !part.is_empty()).count() >= 2)
+    {
+        return true;
+    }
     match words.as_slice() {
         [w] => {
             is_identifier(w)
@@ -1081,6 +1105,14 @@ fn terse_name(p: &str, lex: &CueLexicon) -> bool {
 /// A terse sentence ending in "please" ("fqcn please", "Constructor injection,
 /// please").
 fn terse_please(p: &str, lex: &CueLexicon) -> bool {
+    // "ok. flutter test please": an acknowledged turn, then the next thing to do.
+    let first = p
+        .split(|c: char| !is_word_char(c))
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    if lex.acknowledgements.iter().any(|a| a == first) || lex.approval.iter().any(|a| a == first) {
+        return false;
+    }
     sentences(p, lex).any(|sentence| {
         let words: Vec<&str> = sentence
             .split(|c: char| !is_word_char(c))
@@ -1110,9 +1142,27 @@ fn asks_for_a_revision(p: &str, lex: &CueLexicon) -> bool {
         };
         let rest = skip_fillers(&sentence[r.len()..], lex);
         !lex.informational_verbs.iter().any(|v| opens_with(rest, v))
-            && ["that", "it", "this", "those", "these", "them"]
-                .iter()
-                .any(|w| contains_phrase(rest, w))
+            && (lex.revision_imperatives.iter().any(|i| opens_with(rest, i))
+                || refers_to_the_work(rest))
+    })
+}
+
+/// Does a request point at what the agent made ("thread a token through that", "fix
+/// it")? "that" opening a relative clause ("a comment that explains …") does not.
+fn refers_to_the_work(rest: &str) -> bool {
+    let words: Vec<&str> = rest
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| match *w {
+        "it" | "this" | "those" | "these" | "them" => true,
+        "that" => !words.get(i + 1).is_some_and(|next| {
+            matches!(
+                *next,
+                "is" | "was" | "has" | "does" | "can" | "will" | "would" | "should" | "shows"
+            ) || (next.len() > 3 && next.ends_with('s') && !next.ends_with("ss"))
+        }),
+        _ => false,
     })
 }
 
@@ -1578,6 +1628,32 @@ mod tests {
                 ),
                 ("Make a new endpoint for the export", "def save(order): ..."),
                 ("Make it also log the order id", "def save(order): ..."),
+            ],
+        );
+        assert_verdicts(
+            &[
+                (
+                    "leading commas, not trailing",
+                    "select\n  month,\n  plan\nfrom t",
+                ),
+                ("context.push", "Navigator.of(context).push(route);"),
+            ],
+            &[
+                // A noun, not the verb "switch to".
+                (
+                    "Add a switch on each alert to turn it on/off.",
+                    "class AlertsPage {}\nswitch (x) {}",
+                ),
+                // Acknowledged, then the next thing to do.
+                (
+                    "ok. flutter test please",
+                    "import 'package:flutter/material.dart';",
+                ),
+                // "that" opens a relative clause: an addition, not a revision.
+                (
+                    "Can you put a comment on top that explains how an upgrade is decided?",
+                    "create view plan_changes as select 1",
+                ),
             ],
         );
         let s = score("structlog, not print", "print(\"saved\", order.id)");

@@ -26,6 +26,10 @@ const MEMBER_DISCOUNT: f32 = 0.85;
 /// weighs at least this share of the group's strongest feature.
 const WORD_SHARE: f32 = 0.25;
 
+/// The prefix of a change of form (`form:+tabs`, `form:+leading-commas`,
+/// `form:suffix+page`): specific enough that sharing one is evidence on its own.
+const FORM: &str = "form:";
+
 /// The prefix of a token a correction removed and its reason names (`named:-repo`).
 const NAMED: &str = "named:";
 
@@ -193,6 +197,70 @@ pub fn style_change(c: &Correction) -> (Vec<&'static str>, Vec<&'static str>) {
     )
 }
 
+/// The words of an identifier (`StationMapScreen` → station, map, screen;
+/// `week_tides_page` → week, tides, page), lowercase.
+fn name_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Renames that keep a name and change its last word (`StationMapScreen` →
+/// `StationMapPage`, `user_service` → `user_repository`): the words given up and the
+/// words taken instead. A naming convention shows in them even when no name repeats.
+/// A proposal refused whole is compared with the names its user's words give.
+pub fn suffix_change(c: &Correction) -> (Vec<String>, Vec<String>) {
+    let (before, after): (HashSet<&str>, HashSet<&str>) =
+        if c.accepted.is_none() || c.diff.is_empty() {
+            match &c.reason {
+                Some(r) => (words(c.produced.lines()), words(r.lines())),
+                None => return (Vec::new(), Vec::new()),
+            }
+        } else {
+            (words(c.diff.removed_lines()), words(c.diff.added_lines()))
+        };
+    let split = |set: &HashSet<&str>| -> Vec<Vec<String>> {
+        set.iter()
+            .map(|w| name_words(w))
+            .filter(|parts| parts.len() >= 2)
+            .collect()
+    };
+    let (old, new) = (split(&before), split(&after));
+    let (mut gone, mut taken) = (BTreeSet::new(), BTreeSet::new());
+    for o in &old {
+        for n in &new {
+            let (Some((ol, ostem)), Some((nl, nstem))) = (o.split_last(), n.split_last()) else {
+                continue;
+            };
+            if ostem == nstem && ol != nl && ol.len() > 2 && nl.len() > 2 {
+                gone.insert(ol.clone());
+                taken.insert(nl.clone());
+            }
+        }
+    }
+    let gone: Vec<String> = gone.difference(&taken).cloned().collect();
+    let taken: Vec<String> = taken.into_iter().filter(|t| !gone.contains(t)).collect();
+    (gone, taken)
+}
+
 /// Changes of form a token diff cannot see: indentation that turned from spaces to
 /// tabs (or back), and relative import paths (`../../lib/x`) that became an alias
 /// (`$lib/x`, `@/x`, `~/x`) or the reverse.
@@ -243,6 +311,26 @@ pub fn form_change(c: &Correction) -> Vec<&'static str> {
     } else if ar > rr && ra > aa {
         out.push("+relative-import");
     }
+    // Separators moved from the end of lines to their start (SQL's leading commas).
+    let ends = |lines: &mut dyn Iterator<Item = &str>| {
+        lines.filter(|l| l.trim_end().ends_with(',')).count()
+    };
+    let starts = |lines: &mut dyn Iterator<Item = &str>| {
+        lines.filter(|l| l.trim_start().starts_with(',')).count()
+    };
+    let (re, ae) = (
+        ends(&mut c.diff.removed_lines()),
+        ends(&mut c.diff.added_lines()),
+    );
+    let (rs2, as2) = (
+        starts(&mut c.diff.removed_lines()),
+        starts(&mut c.diff.added_lines()),
+    );
+    if re > ae && as2 > rs2 {
+        out.push("+leading-commas");
+    } else if ae > re && rs2 > as2 {
+        out.push("+trailing-commas");
+    }
     out
 }
 
@@ -260,9 +348,19 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
     };
     let (removed, added) = changed_tokens(c);
     let refused_whole = c.accepted.is_none() || c.diff.is_empty();
+    // A proposal refused whole is mostly context (the file it would have written); when
+    // the user said why, the words carry the lesson and its tokens weigh less still.
+    let (refused_removed, refused_plain) = if c.reason.is_some() {
+        (0.4, 0.3)
+    } else {
+        (0.7, 0.5)
+    };
     for t in removed.iter().filter(|t| !GENERIC.contains(&t.as_str())) {
-        add(format!("-{t}"), if refused_whole { 0.7 } else { 2.0 });
-        add(t.clone(), if refused_whole { 0.5 } else { 1.0 });
+        add(
+            format!("-{t}"),
+            if refused_whole { refused_removed } else { 2.0 },
+        );
+        add(t.clone(), if refused_whole { refused_plain } else { 1.0 });
     }
     for t in added.iter().filter(|t| !GENERIC.contains(&t.as_str())) {
         add(format!("+{t}"), 2.0);
@@ -288,7 +386,14 @@ pub fn features(c: &Correction, lex: &CueLexicon) -> Features {
         add(format!("style:+{st}"), 1.5);
     }
     for form in form_change(c) {
-        add(format!("style:{form}"), 2.0);
+        add(format!("{FORM}{form}"), 2.0);
+    }
+    let (gone, taken) = suffix_change(c);
+    for w in gone {
+        add(format!("style:suffix-{w}"), 1.0);
+    }
+    for w in taken {
+        add(format!("{FORM}suffix+{w}"), 2.0);
     }
     if let Some(reason) = &c.reason {
         let named: HashSet<String> = content_terms(reason, lex)
@@ -423,7 +528,10 @@ fn enough_evidence(v: &Features, centroid: &Features, members: &[&Features]) -> 
         if k.starts_with("style:") {
             words += 1;
         }
-        if k.starts_with(['+', '-']) || (!k.contains(':') && is_identifier(k)) {
+        if k.starts_with(['+', '-'])
+            || k.starts_with(FORM)
+            || (!k.contains(':') && is_identifier(k))
+        {
             return true;
         }
         if k.starts_with("file:") {
@@ -440,7 +548,7 @@ fn enough_evidence(v: &Features, centroid: &Features, members: &[&Features]) -> 
 
 /// A feature of what a correction added (a token, a shape, a naming style).
 fn is_added(k: &str) -> bool {
-    k.starts_with('+') || k.starts_with("style:+")
+    k.starts_with('+') || k.starts_with("style:+") || k.starts_with(FORM)
 }
 
 /// The cosine of `v` with the part of `c` that is not added features. A correction with
@@ -927,6 +1035,42 @@ mod tests {
             "the inline style object joins: {groups:?}"
         );
         assert_ne!(with(0), with(3), "{groups:?}");
+    }
+
+    #[test]
+    fn renames_to_one_suffix_and_moved_commas_are_features() {
+        let rename = correction(
+            CorrectionKind::UserEdit,
+            "lib/map/station_map_screen.dart",
+            "class StationMapScreen extends StatelessWidget {}\n",
+            Some("class StationMapPage extends StatelessWidget {}\n"),
+            None,
+        );
+        assert_eq!(
+            suffix_change(&rename),
+            (vec!["screen".to_string()], vec!["page".to_string()])
+        );
+        // Refused whole: the names of the user's words against the proposal's.
+        let refused = correction(
+            CorrectionKind::Rejection,
+            "lib/week_tides_screen.dart",
+            "class WeekTidesScreen extends StatelessWidget {}\n",
+            None,
+            Some("WeekTidesPage in week_tides_page.dart please"),
+        );
+        assert_eq!(suffix_change(&refused).1, vec!["page".to_string()]);
+        assert!(name_words("user_service").len() == 2 && name_words("HTTPServer").len() == 1);
+        let commas = correction(
+            CorrectionKind::Modified,
+            "views/revenue.sql",
+            "select\n  month,\n  plan,\n  sum(total) as revenue\nfrom invoices\n",
+            Some("select\n  month\n  , plan\n  , sum(total) as revenue\nfrom invoices\n"),
+            None,
+        );
+        assert_eq!(form_change(&commas), vec!["+leading-commas"]);
+        let lex = CueLexicon::english();
+        let f = features(&commas, &lex);
+        assert!(f.contains_key("form:+leading-commas"), "{f:?}");
     }
 
     #[test]
