@@ -1076,7 +1076,7 @@ fn terse_name(p: &str, lex: &CueLexicon) -> bool {
     // One code token with its punctuation ("context.push", "Switch.adaptive()").
     let bare = p
         .trim()
-        .trim_end_matches(|c: char| matches!(c, '.' | '!' | ',' | ';'))
+        .trim_end_matches(['.', '!', ',', ';'])
         .trim_end_matches(" please")
         .trim_end_matches(" pls");
     if !bare.is_empty()
