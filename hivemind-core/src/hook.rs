@@ -848,6 +848,8 @@ impl<'a> HookProcessor<'a> {
                 if silent { 0.8 } else { 0.95 },
             )?;
             c.source_events = vec![call.id.clone(), e.id.clone()];
+            // It happened when the agent proposed it, not when the transcript was read.
+            c.created_at = call.at;
             if self.store.insert_correction(&c)? {
                 n += 1;
                 if silent {

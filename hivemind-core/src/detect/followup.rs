@@ -1113,19 +1113,22 @@ fn terse_please(p: &str, lex: &CueLexicon) -> bool {
     if lex.acknowledgements.iter().any(|a| a == first) || lex.approval.iter().any(|a| a == first) {
         return false;
     }
-    sentences(p, lex).any(|sentence| {
-        let words: Vec<&str> = sentence
-            .split(|c: char| !is_word_char(c))
-            .filter(|w| !w.is_empty())
-            .collect();
-        words.len() >= 2
-            && words.len() <= 5
-            && words
-                .last()
-                .is_some_and(|w| matches!(*w, "please" | "pls" | "plz"))
-            && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
-            && !lex.question_openers.iter().any(|q| opens_with(sentence, q))
-    })
+    // The sentence, or its first clause ("Switch.adaptive pls, the material one …").
+    sentences(p, lex)
+        .flat_map(|sentence| [sentence, sentence.split(", ").next().unwrap_or(sentence)])
+        .any(|sentence| {
+            let words: Vec<&str> = sentence
+                .split(|c: char| !is_word_char(c))
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.len() >= 2
+                && words.len() <= 5
+                && words
+                    .last()
+                    .is_some_and(|w| matches!(*w, "please" | "pls" | "plz"))
+                && !lex.polite_requests.iter().any(|r| opens_with(sentence, r))
+                && !lex.question_openers.iter().any(|q| opens_with(sentence, q))
+        })
 }
 
 /// A polite request to change what the agent made ("could you thread a token through
