@@ -1640,6 +1640,10 @@ mod tests {
                     "select\n  month,\n  plan\nfrom t",
                 ),
                 ("context.push", "Navigator.of(context).push(route);"),
+                (
+                    "Switch.adaptive pls, the material one looks off on iPhone.",
+                    "SwitchListTile(value: alert.enabled, onChanged: toggle)",
+                ),
             ],
             &[
                 // A noun, not the verb "switch to".
