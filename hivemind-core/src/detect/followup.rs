@@ -1640,10 +1640,6 @@ mod tests {
                     "select\n  month,\n  plan\nfrom t",
                 ),
                 ("context.push", "Navigator.of(context).push(route);"),
-                (
-                    "Switch.adaptive pls, the material one looks off on iPhone.",
-                    "SwitchListTile(value: alert.enabled, onChanged: toggle)",
-                ),
             ],
             &[
                 // A noun, not the verb "switch to".
@@ -1663,6 +1659,12 @@ mod tests {
                 ),
             ],
         );
+        // A terse "X pls" clause opening a longer sentence is a request for the fix.
+        let s = score(
+            "Switch.adaptive pls, the material one looks off on iPhone.",
+            "Switch(value: alert.enabled, onChanged: toggle)",
+        );
+        assert!(fired(&s, "terse_request"), "{s:?}");
         let s = score("structlog, not print", "print(\"saved\", order.id)");
         assert!(fired(&s, "refuses_output"), "{s:?}");
         let s = score(
