@@ -88,6 +88,10 @@ impl Session<'_> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = tempfile::tempdir()?;
+    // The demo never touches your home: no `~/.claude`, no link in `~/.agents/skills`.
+    let home = root.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    std::env::set_var("HOME", &home);
     let project = root.path().join("shop-web");
     std::fs::create_dir_all(&project)?;
     std::fs::write(project.join("package.json"), "{\"name\": \"shop-web\"}\n")?;
