@@ -153,11 +153,10 @@ impl<'a> HookProcessor<'a> {
                 let window =
                     self.store
                         .session_events(&ws, &session, state.last_prompt_seq, Some(500))?;
-                // A prompt that explains the user's own edit is that edit's reason, not a
-                // correction of the agent's output (which the user already fixed).
-                if !edits.explained {
-                    out.corrections += self.on_prompt(&cx, state, said, &window)?;
-                }
+                // A prompt that explains the user's own edit is that edit's reason, not also
+                // a correction of the same file (which the user already fixed); it still
+                // corrects other work of the agent's it names.
+                out.corrections += self.on_prompt(&cx, state, said, &window, &edits.explained)?;
                 self.store
                     .append_events(std::slice::from_ref(&prompt_event))?;
                 state.last_prompt_seq = self
@@ -360,6 +359,7 @@ impl<'a> HookProcessor<'a> {
         state: &mut SessionState,
         said: Said<'_>,
         window: &[Event],
+        explained_edits: &[String],
     ) -> Result<usize> {
         let prompt = said.text;
         // A silent rejection takes this prompt as its reason; it is not a follow-up too.
@@ -403,6 +403,9 @@ impl<'a> HookProcessor<'a> {
         let (target, produced) = match target {
             Target::File(p) => {
                 let absolute = abs(&p, cx.project);
+                if explained_edits.contains(&absolute) {
+                    return Ok(0);
+                }
                 let content = state
                     .files
                     .content(&absolute)
@@ -558,7 +561,9 @@ impl<'a> HookProcessor<'a> {
             c.source_events.extend(explained.map(|p| p.event.clone()));
             self.store.insert_correction(&c)?;
             found.found += 1;
-            found.explained |= explained.is_some();
+            if explained.is_some() {
+                found.explained.push(edit.path.clone());
+            }
         }
         Ok(found)
     }
@@ -960,12 +965,12 @@ fn contains_term(text: &str, term: &str) -> bool {
 }
 
 /// What a look for user edits found.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct UserEdits {
     /// User edits recorded.
     found: usize,
-    /// Whether the prompt given explained one of them.
-    explained: bool,
+    /// The files (absolute) of those the prompt given explained.
+    explained: Vec<String>,
 }
 
 /// The most a Codex rollout read takes per hook call (bounded time).

@@ -94,8 +94,9 @@ pub struct CueLexicon {
     /// a sentence opening with one asks for a revision.
     #[serde(default)]
     pub revision_imperatives: Vec<String>,
-    /// Words that put something off ("yet"): "no tests yet" says what does not exist
-    /// now, it does not refuse what the agent did.
+    /// Words that put something off or say it is not needed ("yet", "needed"): "no tests
+    /// yet" and "no tests needed here" say what is not wanted now, they do not refuse
+    /// what the agent did.
     #[serde(default)]
     pub deferrals: Vec<String>,
 }
@@ -179,6 +180,11 @@ impl CueLexicon {
                 "failed",
                 "get an error",
                 "getting an error",
+                "matches nothing",
+                "doesn't match",
+                "won't match",
+                "does nothing",
+                "has no effect",
                 "throws an error",
                 "errors out",
                 "raises an error",
@@ -538,8 +544,10 @@ impl CueLexicon {
                 "rename that",
                 "switch it",
                 "switch that",
+                "call it",
+                "name it",
             ]),
-            deferrals: v(&["yet"]),
+            deferrals: v(&["yet", "needed", "necessary"]),
         }
     }
 }
@@ -804,7 +812,17 @@ pub fn classify_reply(
     let answers = (asks_a_question(last_response)
         && lex.answer_openers.iter().any(|c| opens_with(lead, c)))
         || speaks_of_oneself(lead, lex);
-    if !benign && !answers && lex.negation_openers.iter().any(|c| opens_with(lead, c)) {
+    // "don't apply anything yet": not now, which refuses nothing the agent did.
+    let first_sentence = split_sentences(lead, false)
+        .into_iter()
+        .next()
+        .unwrap_or(lead);
+    let deferred = lex
+        .deferrals
+        .iter()
+        .any(|d| contains_phrase(first_sentence, d));
+    if !benign && !answers && !deferred && lex.negation_openers.iter().any(|c| opens_with(lead, c))
+    {
         add(&mut s, "negation_opener", w.negation_opener, true);
     }
     let problem = lex.problem.iter().any(|c| contains_phrase(&p, c)) || says_too_much(&p);
@@ -902,8 +920,19 @@ pub fn classify_reply(
         // without "could you", it needs no other cue).
         add(&mut s, "revise_imperative", 2.0 * w.revise_request, true);
     }
-    if !benign && lex.prohibitions.iter().any(|c| contains_phrase(&p, c))
-        || forbids_in_a_sentence(&p, lex)
+    let undeferred: Vec<&str> = split_sentences(&p, false)
+        .into_iter()
+        .filter(|sentence| !lex.deferrals.iter().any(|d| contains_phrase(sentence, d)))
+        .collect();
+    if !benign
+        && undeferred.iter().any(|sentence| {
+            lex.prohibitions
+                .iter()
+                .any(|c| contains_phrase(sentence, c))
+        })
+        || undeferred
+            .iter()
+            .any(|sentence| forbids_in_a_sentence(sentence, lex))
     {
         add(&mut s, "prohibition", w.prohibition, true);
     }
@@ -928,7 +957,24 @@ pub fn classify_reply(
         let v = (shared as f32 * w.overlap_per_term).min(w.overlap_cap);
         add(&mut s, "overlap", v, false);
     }
-    if !partial && lex.approval.iter().any(|c| contains_phrase(&p, c)) {
+    // "thanks! small thing, we use …": a courtesy opening, then the correction; the
+    // approval counts only where it is more than a word or two before the rest.
+    let sentences_of_p = split_sentences(&p, false);
+    let courtesy = sentences_of_p.len() >= 2
+        && sentences_of_p[0].split_whitespace().count() <= 2
+        && sentences_of_p[1..]
+            .iter()
+            .map(|x| x.split_whitespace().count())
+            .sum::<usize>()
+            >= 4;
+    let approving = if courtesy {
+        sentences_of_p[1..]
+            .iter()
+            .any(|x| lex.approval.iter().any(|c| contains_phrase(x, c)))
+    } else {
+        lex.approval.iter().any(|c| contains_phrase(&p, c))
+    };
+    if !partial && approving {
         add(&mut s, "approval", w.approval, false);
     }
     if answers {
