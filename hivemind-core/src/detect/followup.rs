@@ -1705,6 +1705,23 @@ mod tests {
                 ),
             ],
         );
+        assert_verdicts(
+            &[
+                ("computeDist is vague. call it haversine_km", "double computeDist(LatLon a, LatLon b);"),
+                (
+                    "thanks! small thing, we use #pragma once in our headers instead of ifndef guards",
+                    "#ifndef GEO_BBOX_HPP\n#define GEO_BBOX_HPP\n#endif",
+                ),
+                (
+                    "the service selector still says app: web so it matches nothing now",
+                    "kind: Service\nspec:\n  selector:\n    app: web",
+                ),
+            ],
+            &[
+                ("don't apply anything yet, just render the overlay", "kubectl apply -k overlays/staging"),
+                ("Great, thanks. No tests needed here, this is a spike.", "def spike(): ..."),
+            ],
+        );
         // A terse "X pls" clause opening a longer sentence is a request for the fix.
         let s = score(
             "Switch.adaptive pls, the material one looks off on iPhone.",
