@@ -8,7 +8,7 @@ use super::cli::Sandbox;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 /// The text Claude Code puts in the `tool_result` of a tool use the user rejected with
 /// feedback.
@@ -16,15 +16,7 @@ pub const REJECTED: &str = "The user doesn't want to proceed with this tool use.
 
 /// Runs `hivemind hook --agent AGENT` with `stdin`.
 pub fn hook_as(env: &Sandbox, agent: &str, stdin: &[u8]) -> Output {
-    let mut child = env
-        .cmd(&["hook", "--agent", agent])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    env.hook_raw_as(agent, stdin)
 }
 
 /// One hook call of `agent`, which must exit 0; its stdout.
